@@ -1,0 +1,1 @@
+"""Sub-commands of the `ivr` CLI, one module each."""

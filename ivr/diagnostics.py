@@ -1,0 +1,46 @@
+"""Problems found in a menu file, phrased for the person who edits it.
+
+Every problem names the file and line to change, so ``ivr validate`` output reads like a
+compiler's: ``menus/wallet.yaml:42: error: option '3' targets 'refundz', which is not a node
+(did you mean 'refunds'?)``. Errors stop a tree from being served; warnings do not.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from ivr.model import Source
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    source: Source
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.severity}: {self.message}"
+
+
+class ConfigError(Exception):
+    """A menu file that cannot be served; carries every problem found, not just the first."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        super().__init__("\n".join(str(d) for d in errors) or "invalid menu file")
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'refunds'?)`` when a close match exists, else an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

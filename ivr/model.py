@@ -1,0 +1,293 @@
+"""The immutable, typed model of a menu tree: what the loader produces and everything else consumes.
+
+A loaded tree is a value: frozen dataclasses and read-only mappings, so the same
+``Tree`` can be shared by every request, worker thread and audio job without locks,
+and a hot reload is just swapping one value for another.
+
+Every element remembers where it came from (``Source``) so that later checks and
+runtime problems can point at the file and line an editor must change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Literal
+
+# ---------------------------------------------------------------------------------------------
+# Provenance and texts
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """A place in a config file, for messages that a non-programmer can act on."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def frozen_map(items: Mapping | None = None) -> Mapping:
+    """A read-only mapping, so a model value can never be changed behind a request's back."""
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True)
+class Text:
+    """One thing said to the caller, written once per language (``{"zh-CN": "...", "en-US": "..."}``)."""
+
+    by_lang: Mapping[str, str]
+    source: Source
+
+    def __getitem__(self, lang: str) -> str:
+        return self.by_lang[lang]
+
+    def get(self, lang: str, default: str = "") -> str:
+        return self.by_lang.get(lang, default)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A list of words per language: speech keywords, or the names of the days."""
+
+    by_lang: Mapping[str, tuple[str, ...]]
+    source: Source
+
+    def __getitem__(self, lang: str) -> tuple[str, ...]:
+        return self.by_lang.get(lang, ())
+
+
+# ---------------------------------------------------------------------------------------------
+# Languages and defaults
+
+
+@dataclass(frozen=True)
+class Language:
+    """How one caller language sounds: Twilio's <Say>, the local TTS voice, and speech recognition."""
+
+    code: str  # BCP 47 tag used everywhere in the tree, e.g. "zh-CN"
+    name: str  # the language's own name, e.g. "普通话"
+    say_voice: str  # Twilio <Say voice>, e.g. "Polly.Zhiyu"
+    say_language: str  # Twilio <Say language>, e.g. "cmn-CN"
+    speech_language: str  # Twilio <Gather language> for speech recognition
+    tts_voice: str  # espeak-ng voice for pyttsx3, e.g. "sit/cmn-latn-pinyin"
+    tts_rate: int  # words per minute for pyttsx3
+    source: Source
+
+
+GlobalAction = Literal["help", "back", "repeat", "end_call"]
+GLOBAL_ACTIONS: tuple[GlobalAction, ...] = ("help", "back", "repeat", "end_call")
+
+# Keys for the short menus the service builds itself (after hours, after a failed transfer).
+SituationKey = Literal["leave_message", "retry", "hear_number"]
+SITUATION_KEYS: tuple[SituationKey, ...] = ("leave_message", "retry", "hear_number")
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The global keys (work in every menu) and the keys of the built-in short menus."""
+
+    help: str
+    back: str
+    repeat: str
+    end_call: str | None
+    leave_message: str
+    retry: str
+    hear_number: str
+    source: Source
+
+    def global_action(self, key: str) -> GlobalAction | None:
+        for action in GLOBAL_ACTIONS:
+            if getattr(self, action) == key:
+                return action
+        return None
+
+    def global_keys(self) -> dict[str, GlobalAction]:
+        return {getattr(self, a): a for a in GLOBAL_ACTIONS if getattr(self, a)}
+
+
+@dataclass(frozen=True)
+class Reprompts:
+    """Escalating messages per attempt, as VoiceXML's ``count``: attempt k uses entry k, or the last."""
+
+    no_input: tuple[Text, ...] = ()
+    no_match: tuple[Text, ...] = ()
+
+    def pick(self, kind: Literal["no_input", "no_match"], attempt: int) -> Text | None:
+        texts = getattr(self, kind)
+        if not texts:
+            return None
+        return texts[min(max(attempt, 1), len(texts)) - 1]
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Tree-wide behaviour, each overridable where the config allows."""
+
+    timeout: int  # seconds <Gather> waits for the first key or word
+    max_no_input: int  # silences before the fallback
+    max_no_match: int  # wrong keys / misheard words before the fallback
+    speech: bool  # whether menus also listen for speech
+    min_confidence: float  # speech below this counts as not understood
+    dial_timeout: int  # seconds a transfer rings before "no answer"
+    record_max_seconds: int  # cap on a voicemail left after hours
+    keys: Keys
+    reprompts: Reprompts
+    fallback: str | None  # node id taken when the attempts run out
+    source: Source
+
+
+# ---------------------------------------------------------------------------------------------
+# Hotlines and hours
+
+
+@dataclass(frozen=True, order=True)
+class TimeRange:
+    """Open from ``start`` to ``end`` minutes after local midnight (``end`` may be 1440, i.e. 24:00)."""
+
+    start: int
+    end: int
+
+    def contains(self, minute: int) -> bool:
+        return self.start <= minute < self.end
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Weekly opening hours in one IANA time zone, with dated exceptions (closed days, special hours)."""
+
+    timezone: str
+    weekly: tuple[tuple[TimeRange, ...], ...]  # 7 entries, Monday first; () = closed all day
+    exceptions: Mapping[date, tuple[TimeRange, ...]]  # a date's own ranges; () = closed
+    source: Source
+
+
+@dataclass(frozen=True)
+class Hotline:
+    """A number the line can transfer to, with when a person answers it."""
+
+    id: str
+    name: Text
+    number: str  # dialable: digits, optionally with a leading "+"
+    number_display: str  # as written in the config, for people
+    spoken: Text | None  # how the number is read out; None: digit by digit
+    hours: Hours | None  # None: always open
+    source: Source
+
+
+# ---------------------------------------------------------------------------------------------
+# Nodes
+
+
+OptionAction = Literal["goto", "repeat", "back", "main", "help", "end_call"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of a menu: where it leads, how it is announced, and what words choose it by voice."""
+
+    key: str
+    action: OptionAction
+    target: str | None  # node id, for action == "goto"
+    label: Text | None  # announced as "<label>, press <key>"; None: the target's title or the action's
+    keywords: Words | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class LanguageOption:
+    key: str
+    language: str
+    label: Text  # said in its own language: "普通话服务" / "For English"
+    keywords: Words | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    title: Text | None  # short name: a default label for options that lead here, and diagrams
+    source: Source
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__.removesuffix("Node").lower()
+
+
+@dataclass(frozen=True)
+class LanguageNode(Node):
+    """Asks which language the caller wants; silence picks the tree's default language."""
+
+    prompt: Text | None = None  # welcome, said in every language before the choices
+    options: tuple[LanguageOption, ...] = ()
+    next: str = ""
+
+
+@dataclass(frozen=True)
+class MenuNode(Node):
+    """A spoken list of choices."""
+
+    prompt: Text | None = None
+    options: tuple[Option, ...] = ()
+    reprompts: Reprompts = field(default_factory=Reprompts)
+    fallback: str | None = None
+    timeout: int | None = None
+
+
+@dataclass(frozen=True)
+class InfoNode(MenuNode):
+    """Guidance read aloud, then its own follow-up choices (repeat, back, transfer, main menu)."""
+
+    text: Text | None = None
+
+
+@dataclass(frozen=True)
+class TransferNode(Node):
+    """Connects the caller to a hotline when it is open, after a short tip."""
+
+    hotline: str = ""
+    tip: Text | None = None
+
+
+@dataclass(frozen=True)
+class GoodbyeNode(Node):
+    """Says goodbye (and whatever parting advice) and ends the call."""
+
+    text: Text | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# The tree
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A whole phone line: languages, behaviour, hotlines, words and nodes."""
+
+    file: str
+    languages: Mapping[str, Language]
+    default_language: str
+    defaults: Defaults
+    messages: Mapping[str, Text]
+    words: Mapping[str, Words]  # lists per language: day names, keywords of global keys
+    key_names: Mapping[str, Text]  # how "*" and "#" are said
+    hotlines: Mapping[str, Hotline]
+    nodes: Mapping[str, Node]
+    entry: str
+    main_menu: str
+    help: str | None
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        return tuple(self.languages)
+
+    def node(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+    def message(self, name: str, lang: str, **values: object) -> str:
+        """A message from the config in one language, with ``{placeholders}`` filled."""
+        return self.messages[name][lang].format(**values)

@@ -1,0 +1,95 @@
+"""YAML that remembers line numbers and refuses duplicate keys.
+
+PyYAML's ``safe_load`` forgets where each value came from and silently keeps the last of two
+equal keys, both fatal for a file edited by hand: a duplicated option key would simply vanish.
+Here the file is composed into nodes and converted ourselves, so every mapping and list knows
+its line and every key's line, and a duplicate key becomes a diagnostic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ivr.diagnostics import Diagnostic
+from ivr.model import Source
+
+
+QUOTE_TIP = (
+    " (tip: put a text in double quotes when it contains : , ? # { } [ ] or starts with * & ! or a quote)"
+)
+
+
+class LocatedDict(dict):
+    """A mapping from the file, with its own line and the line of each key."""
+
+    line: int
+    key_lines: dict[Any, int]
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LocatedList(list):
+    """A list from the file, with its own line and the line of each item."""
+
+    line: int
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
+    """Parse ``text``; return the located data (or None) and any syntax or duplicate-key problems."""
+    problems: list[Diagnostic] = []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        what = getattr(exc, "problem", None) or str(exc)
+        problems.append(Diagnostic(Source(file, line), "error", f"the file is not valid YAML: {what}{QUOTE_TIP}"))
+        return None, problems
+    if root is None:
+        return None, problems
+    constructor = yaml.SafeLoader("")
+
+    def convert(node: yaml.Node) -> Any:
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result = LocatedDict()
+            result.line = line
+            result.key_lines = {}
+            constructor.flatten_mapping(node)
+            for key_node, value_node in node.value:
+                key = convert(key_node)
+                key_line = key_node.start_mark.line + 1
+                if isinstance(key, (dict, list)):
+                    problems.append(Diagnostic(Source(file, key_line), "error", "a key cannot be a list or map"))
+                    continue
+                if key in result:
+                    problems.append(
+                        Diagnostic(
+                            Source(file, key_line),
+                            "error",
+                            f"'{key}' appears twice in this section (first at line {result.key_lines[key]});"
+                            " remove or rename one",
+                        )
+                    )
+                    continue
+                result[key] = convert(value_node)
+                result.key_lines[key] = key_line
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            items = LocatedList()
+            items.line = line
+            items.item_lines = []
+            for item in node.value:
+                items.append(convert(item))
+                items.item_lines.append(item.start_mark.line + 1)
+            return items
+        return constructor.construct_object(node, deep=True)
+
+    return convert(root), problems
