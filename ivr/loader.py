@@ -9,6 +9,7 @@ undialable numbers) are found here; problems about the tree as a graph are found
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 import unicodedata
@@ -260,8 +261,17 @@ class _Reader:
         self.fields(
             data,
             (
-                "languages", "default_language", "entry", "main_menu", "help", "defaults",
-                "messages", "words", "key_names", "hotlines", "nodes",
+                "languages",
+                "default_language",
+                "entry",
+                "main_menu",
+                "help",
+                "defaults",
+                "messages",
+                "words",
+                "key_names",
+                "hotlines",
+                "nodes",
             ),
             "the file",
         )
@@ -365,8 +375,16 @@ class _Reader:
         self.fields(
             spec,
             (
-                "timeout", "max_no_input", "max_no_match", "speech", "min_confidence",
-                "dial_timeout", "record_max_seconds", "keys", "reprompts", "fallback",
+                "timeout",
+                "max_no_input",
+                "max_no_match",
+                "speech",
+                "min_confidence",
+                "dial_timeout",
+                "record_max_seconds",
+                "keys",
+                "reprompts",
+                "fallback",
             ),
             "defaults",
         )
@@ -511,8 +529,9 @@ class _Reader:
                 if text:
                     result[key_str] = text
         for key in "*#":
-            if key not in result and not any(d.severity == "error" and "key_names" in d.message
-                                              for d in self.diagnostics):
+            if key not in result and not any(
+                d.severity == "error" and "key_names" in d.message for d in self.diagnostics
+            ):
                 self.error(section.line, f"key_names is missing '{key}' (how the key is said)")
         return result
 
@@ -559,10 +578,10 @@ class _Reader:
             self.error(line, f"{what} has no 'number'")
             return None
         if isinstance(value, int) and not isinstance(value, bool):
-            self.error(line, f"{what} number must be in quotes (\"{value}\"), or a leading 0 would be lost")
+            self.error(line, f'{what} number must be in quotes ("{value}"), or a leading 0 would be lost')
             return None
         if not isinstance(value, str):
-            self.error(line, f"{what} number must be text like \"400-606-5500\"")
+            self.error(line, f'{what} number must be text like "400-606-5500"')
             return None
         text = unicodedata.normalize("NFKC", value).strip()
         compact = re.sub(r"[\s\-().]", "", text)
@@ -605,8 +624,10 @@ class _Reader:
         weekly: list[tuple[TimeRange, ...] | None] = [None] * 7
         week = spec.get("weekly")
         if not isinstance(week, LocatedDict):
-            self.error(spec.line_of("weekly") if "weekly" in spec else spec.line,
-                       f"{what} hours need 'weekly', e.g. mon-fri: \"09:00-18:00\"")
+            self.error(
+                spec.line_of("weekly") if "weekly" in spec else spec.line,
+                f"{what} hours need 'weekly', e.g. mon-fri: \"09:00-18:00\"",
+            )
             ok = False
         else:
             for days_spec, ranges_spec in week.items():
@@ -676,7 +697,7 @@ class _Reader:
         result = []
         for item in items:
             if isinstance(item, int) and not isinstance(item, bool):
-                self.error(line, f"{what} hours must be in quotes, like \"09:00-18:00\"")
+                self.error(line, f'{what} hours must be in quotes, like "09:00-18:00"')
                 return None
             match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(item))
             if not match:
@@ -692,7 +713,7 @@ class _Reader:
                 return None
             result.append(TimeRange(start, end))
         result.sort()
-        for first, second in zip(result, result[1:], strict=False):
+        for first, second in itertools.pairwise(result):
             if second.start < first.end:
                 self.error(line, f"{what} hours overlap: {spec}")
                 return None
@@ -760,8 +781,10 @@ class _Reader:
             key = self.key(item.get("key"), item.line_of("key"), f"{what} option key")
             lang = item.get("language")
             if lang not in self.langs:
-                self.error(item.line_of("language"), f"{what} option language {lang!r} is not declared"
-                                                      f"{did_you_mean(str(lang), self.langs)}")
+                self.error(
+                    item.line_of("language"),
+                    f"{what} option language {lang!r} is not declared{did_you_mean(str(lang), self.langs)}",
+                )
                 continue
             label = self.text(item.get("label"), item.line_of("label"), f"{what} option label", langs=(lang,))
             keywords = None
@@ -774,8 +797,12 @@ class _Reader:
             self.error(spec.line, f"{what} needs 'next': the node callers go to after choosing")
             return None
         return LanguageNode(
-            id=node_id, title=self.title(spec, what), source=self.src(line),
-            prompt=prompt, options=tuple(options), next=next_node,
+            id=node_id,
+            title=self.title(spec, what),
+            source=self.src(line),
+            prompt=prompt,
+            options=tuple(options),
+            next=next_node,
         )
 
     def menu_node(self, node_id: str, spec: LocatedDict, line: int) -> Node | None:
@@ -814,9 +841,15 @@ class _Reader:
         cls = InfoNode if kind == "info" else MenuNode
         extra = {"text": text} if kind == "info" else {}
         return cls(
-            id=node_id, title=self.title(spec, what), source=self.src(line), prompt=prompt,
-            options=tuple(options), reprompts=self.read_reprompts(spec, what), fallback=fallback,
-            timeout=timeout, **extra,
+            id=node_id,
+            title=self.title(spec, what),
+            source=self.src(line),
+            prompt=prompt,
+            options=tuple(options),
+            reprompts=self.read_reprompts(spec, what),
+            fallback=fallback,
+            timeout=timeout,
+            **extra,
         )
 
     def option(self, item: Any, line: int, what: str) -> Option | None:
@@ -846,8 +879,9 @@ class _Reader:
         else:
             self.error(line, f"{what} option '{key}' needs goto: <node> or action: <{'|'.join(OPTION_ACTIONS)}>")
             return None
-        label = self.text(item["label"], item.line_of("label"), f"{what} option '{key}' label") \
-            if "label" in item else None
+        label = (
+            self.text(item["label"], item.line_of("label"), f"{what} option '{key}' label") if "label" in item else None
+        )
         keywords = None
         if "keywords" in item:
             keywords = self.words(item["keywords"], item.line_of("keywords"), f"{what} option '{key}' keywords")
@@ -863,9 +897,7 @@ class _Reader:
             self.error(line, f"{what} needs 'hotline': the id of the hotline to transfer to")
             return None
         tip = self.text(spec["tip"], spec.line_of("tip"), f"{what} tip") if "tip" in spec else None
-        return TransferNode(
-            id=node_id, title=self.title(spec, what), source=self.src(line), hotline=hotline, tip=tip
-        )
+        return TransferNode(id=node_id, title=self.title(spec, what), source=self.src(line), hotline=hotline, tip=tip)
 
     def goodbye_node(self, node_id: str, spec: LocatedDict, line: int) -> Node | None:
         what = f"node '{node_id}'"

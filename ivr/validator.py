@@ -56,8 +56,12 @@ class _Checks:
     def run(self) -> Iterator[Diagnostic]:
         tree = self.tree
         top = Source(tree.file, 1)
-        for what, node_id in (("entry", tree.entry), ("main_menu", tree.main_menu), ("help", tree.help),
-                              ("defaults fallback", tree.defaults.fallback)):
+        for what, node_id in (
+            ("entry", tree.entry),
+            ("main_menu", tree.main_menu),
+            ("help", tree.help),
+            ("defaults fallback", tree.defaults.fallback),
+        ):
             if node_id and not self.exists(node_id):
                 yield self.unknown(tree.defaults.source if "fallback" in what else top, f"{what} names", node_id)
         if tree.entry in tree.nodes and not isinstance(tree.nodes[tree.entry], LanguageNode | MenuNode):
@@ -110,8 +114,7 @@ class _Checks:
             if option.key in global_keys:
                 yield self.error(
                     option.source,
-                    f"option '{option.key}' clashes with the global '{global_keys[option.key]}' key;"
-                    " pick another key",
+                    f"option '{option.key}' clashes with the global '{global_keys[option.key]}' key; pick another key",
                 )
             if option.key == "#":
                 yield self.error(option.source, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
@@ -127,8 +130,11 @@ class _Checks:
                         break
         yield from self.duplicate_keys(node, [(o.key, o.source) for o in node.options])
         if len(node.options) > MAX_OPTIONS:
-            yield self.error(node.source, f"{what} has {len(node.options)} options; a phone menu can offer at most "
-                                          f"{MAX_OPTIONS}: split it into sub-menus")
+            yield self.error(
+                node.source,
+                f"{what} has {len(node.options)} options; a phone menu can offer at most "
+                f"{MAX_OPTIONS}: split it into sub-menus",
+            )
         if not any(o.action != "repeat" and o.target != node.id for o in node.options):
             yield self.error(node.source, f"{what} has no way out: give it an option that leads to another node")
         if node.fallback is not None:
@@ -156,20 +162,22 @@ class _Checks:
             if key in first:
                 yield self.error(
                     source,
-                    f"node '{node.id}' uses key '{key}' twice (first at line {first[key].line}); give each option its own key",
+                    f"node '{node.id}' uses key '{key}' twice (first at line {first[key].line});"
+                    " give each option its own key",
                 )
             else:
                 first[key] = source
 
     def ambiguous_keywords(self, node: MenuNode) -> Iterator[Diagnostic]:
         for lang in self.tree.language_codes:
-            counts = Counter(
-                word.casefold() for o in node.options if o.keywords for word in set(o.keywords[lang])
-            )
+            counts = Counter(word.casefold() for o in node.options if o.keywords for word in set(o.keywords[lang]))
             for word, count in sorted(counts.items()):
                 if count > 1:
-                    yield self.warning(node.source, f"node '{node.id}': the {lang} keyword '{word}' belongs to "
-                                                    f"{count} options, so saying it chooses none")
+                    yield self.warning(
+                        node.source,
+                        f"node '{node.id}': the {lang} keyword '{word}' belongs to "
+                        f"{count} options, so saying it chooses none",
+                    )
 
     def long_text(self, text: Text, what: str) -> Iterator[Diagnostic]:
         for lang, words in text.by_lang.items():
@@ -178,8 +186,11 @@ class _Checks:
                 yield self.too_long(text.source, f"{what} in {lang}", seconds)
 
     def too_long(self, source: Source, what: str, seconds: float) -> Diagnostic:
-        return self.warning(source, f"{what} takes about {seconds:.0f} s to say; callers lose track after "
-                                    f"{LONGEST_PROMPT_SECONDS:.0f} s: shorten it or split it")
+        return self.warning(
+            source,
+            f"{what} takes about {seconds:.0f} s to say; callers lose track after "
+            f"{LONGEST_PROMPT_SECONDS:.0f} s: shorten it or split it",
+        )
 
     def successors(self, node: Node) -> Iterator[str]:
         tree = self.tree
@@ -214,8 +225,11 @@ class _Checks:
                     queue.append(target)
         for node_id, node in tree.nodes.items():
             if node_id not in seen:
-                yield self.error(node.source, f"node '{node_id}' cannot be reached from the entry '{tree.entry}':"
-                                              " link it from a menu or remove it")
+                yield self.error(
+                    node.source,
+                    f"node '{node_id}' cannot be reached from the entry '{tree.entry}':"
+                    " link it from a menu or remove it",
+                )
 
     def hotline_use(self) -> Iterator[Diagnostic]:
         used = {n.hotline for n in self.tree.nodes.values() if isinstance(n, TransferNode)}

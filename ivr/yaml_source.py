@@ -15,10 +15,7 @@ import yaml
 from ivr.diagnostics import Diagnostic
 from ivr.model import Source
 
-
-QUOTE_TIP = (
-    " (tip: put a text in double quotes when it contains : , ? # { } [ ] or starts with * & ! or a quote)"
-)
+QUOTE_TIP = " (tip: put a text in double quotes when it contains : , ? # { } [ ] or starts with * & ! or a quote)"
 
 
 class LocatedDict(dict):
