@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: sets up (scripts/setup.sh), then lint, the test suite and the shipped menu's checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== ruff"
+ruff check ivr tests benchmarks
+echo "== ivr validate (shipped menus)"
+ivr validate
+echo "== pytest"
+pytest -q "$@"
