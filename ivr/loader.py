@@ -54,6 +54,7 @@ OPTION_ACTIONS = ("repeat", "back", "main", "help", "end_call")
 # Every message the service says in its own words, and the placeholders each one may use.
 MESSAGES: dict[str, frozenset[str]] = {
     "option": frozenset({"label", "key"}),
+    "action_option": frozenset({"label", "key"}),
     "global_keys": frozenset({"repeat", "back", "help", "end_call"}),
     "transfer_tip": frozenset({"hotline"}),
     "connecting": frozenset({"hotline"}),

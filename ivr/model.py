@@ -10,11 +10,14 @@ runtime problems can point at the file and line an editor must change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Literal
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 
 # ---------------------------------------------------------------------------------------------
 # Provenance and texts
@@ -289,5 +292,9 @@ class Tree:
         return self.nodes[node_id]
 
     def message(self, name: str, lang: str, **values: object) -> str:
-        """A message from the config in one language, with ``{placeholders}`` filled."""
-        return self.messages[name][lang].format(**values)
+        """A message from the config in one language, with ``{placeholders}`` filled.
+
+        A filled-in value that ends a sentence with an abbreviation ("9 a.m." + ".") would read
+        "a.m.."; the doubled full stop is folded into one.
+        """
+        return _DOUBLE_STOP.sub(".", self.messages[name][lang].format(**values))

@@ -9,9 +9,10 @@ in the file and a prompt can never say "press 3" for an option that moved to 4.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from ivr.model import Hotline, InfoNode, LanguageNode, MenuNode, Option, Tree
+from ivr.hours import week_spoken
+from ivr.model import Hotline, InfoNode, LanguageNode, MenuNode, Option, TransferNode, Tree
+from ivr.sentences import join
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -60,14 +61,20 @@ def option_label(tree: Tree, option: Option, lang: str) -> str:
     return tree.messages[f"label_{option.action}"].get(lang) if f"label_{option.action}" in tree.messages else ""
 
 
-def announce(tree: Tree, label: str, key: str, lang: str) -> str:
-    return tree.message("option", lang, label=label, key=key_spoken(tree, key, lang))
+def announce(tree: Tree, label: str, key: str, lang: str, action: bool = False) -> str:
+    """ "For refunds, press 1." for a topic; "To leave a message, press 1." for an action, whose label
+    is a whole phrase (the ``action_option`` message)."""
+    message = "action_option" if action else "option"
+    return tree.message(message, lang, label=label, key=key_spoken(tree, key, lang))
 
 
 def options_prompt(tree: Tree, node: MenuNode, lang: str) -> str:
     """The menu's intro, its options, and the global keys, as one utterance."""
     parts = [node.prompt[lang]] if node.prompt is not None else []
-    parts += [announce(tree, option_label(tree, o, lang), o.key, lang) for o in node.options]
+    parts += [
+        announce(tree, option_label(tree, o, lang), o.key, lang, action=o.action != "goto" and o.label is None)
+        for o in node.options
+    ]
     parts.append(global_keys_hint(tree, lang))
     return join(parts)
 
@@ -97,13 +104,51 @@ def language_choices(tree: Tree, node: LanguageNode) -> list[tuple[str, str]]:
     return said
 
 
-def join(parts: list[str]) -> str:
-    """Sentences joined the way each script writes them: no spaces between Chinese sentences."""
-    parts = [p.strip() for p in parts if p and p.strip()]
-    if not parts:
-        return ""
-    out = parts[0]
-    for part in parts[1:]:
-        wide = unicodedata.east_asian_width(out[-1]) in "WF" and unicodedata.east_asian_width(part[0]) in "WF"
-        out += part if wide else " " + part
-    return out
+# --- a transfer node's words ------------------------------------------------------------------
+
+
+def hotline_name(hotline: Hotline, lang: str) -> str:
+    return hotline.name[lang]
+
+
+def transfer_tip(tree: Tree, node: TransferNode, hotline: Hotline, lang: str) -> str:
+    if node.tip is not None:
+        return node.tip[lang]
+    return tree.message("transfer_tip", lang, hotline=hotline_name(hotline, lang))
+
+
+def connecting(tree: Tree, hotline: Hotline, lang: str) -> str:
+    return tree.message("connecting", lang, hotline=hotline_name(hotline, lang))
+
+
+def closed_notice(tree: Tree, hotline: Hotline, lang: str) -> str:
+    """The hotline's name and weekly hours; when it next opens is a separate, time-dependent sentence."""
+    hours = week_spoken(tree, hotline.hours, lang) if hotline.hours else ""
+    return tree.message("closed", lang, hotline=hotline_name(hotline, lang), hours=hours)
+
+
+def number_readout(tree: Tree, hotline: Hotline, lang: str) -> str:
+    return tree.message(
+        "number_readout", lang, hotline=hotline_name(hotline, lang), number=number_spoken(hotline, lang)
+    )
+
+
+DIAL_MESSAGES = {"busy": "dial_busy", "no-answer": "dial_no_answer"}
+
+
+def dial_problem(tree: Tree, hotline: Hotline, status: str, lang: str) -> str:
+    """What went wrong with a transfer, per Twilio's DialCallStatus (failed and canceled read alike)."""
+    name = DIAL_MESSAGES.get(status, "dial_failed")
+    return tree.message(name, lang, hotline=hotline_name(hotline, lang))
+
+
+def short_menu(tree: Tree, choices: tuple[str, ...], lang: str) -> str:
+    """A built-in menu (after hours, after a failed transfer): each choice's key from ``defaults.keys``."""
+    keys = tree.defaults.keys
+    parts = [announce(tree, tree.message(f"label_{c}", lang), getattr(keys, c), lang, action=True) for c in choices]
+    parts.append(global_keys_hint(tree, lang))
+    return join(parts)
+
+
+CLOSED_CHOICES = ("leave_message", "hear_number")
+FAILED_CHOICES = ("retry", "hear_number")
