@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.validate",
     "ivr.commands.graph",
+    "ivr.commands.serve",
 )
 
 

@@ -301,6 +301,8 @@ def _act(tree: Tree, node: Node, state: CallState, choice: Choice, now: datetime
         return (
             Say(tree.message("record_prompt", state.lang, seconds=seconds), state.lang),
             Record(seconds, record_state),
+            # Reached only if nothing was recorded (Twilio then goes on to the next verb).
+            *_goodbye(tree, state.lang),
         )
     if name == "retry":
         return enter(tree, replace(state.fresh(), mode=""), now)

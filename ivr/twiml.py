@@ -1,0 +1,92 @@
+"""Renders a flow ``Step`` as TwiML, with the ``twilio`` package's ``VoiceResponse``.
+
+One method per action, so each verb's attributes sit in one place, spelled the way Twilio
+documents them (the twilio package turns ``num_digits`` into ``numDigits``: a hand-written
+``numdigits`` would be silently ignored by Twilio with warning 12200).
+
+Audio seam: each ``Say`` becomes ``<Play>`` of a pre-rendered file when ``find_audio`` knows
+one for exactly that text and voice, else ``<Say voice language>`` with the config's voice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from ivr.callstate import CallState
+from ivr.flow import Hangup, Listen, Record, Say, Step, Transfer
+from ivr.model import Language, Tree
+
+Event = Literal["enter", "input", "dialed", "recorded"]
+UrlFor = Callable[[Event, CallState], str]
+FindAudio = Callable[[str, Language], str | None]  # text, language → absolute URL of a current file
+
+
+class TwimlRenderer:
+    """Turns steps into TwiML documents for one tree, one URL scheme and one audio library."""
+
+    def __init__(self, tree: Tree, url_for: UrlFor, find_audio: FindAudio | None = None):
+        self.tree = tree
+        self.url_for = url_for
+        self.find_audio = find_audio
+
+    def render(self, step: Step) -> str:
+        response = VoiceResponse()
+        for action in step:
+            getattr(self, f"render_{type(action).__name__.lower()}")(response, action)
+        return str(response)
+
+    # -- one method per action -------------------------------------------------------------
+
+    def render_say(self, parent: VoiceResponse | Gather, say: Say) -> None:
+        language = self.tree.languages[say.lang]
+        url = self.find_audio(say.text, language) if self.find_audio else None
+        if url:
+            parent.play(url)
+        else:
+            parent.say(say.text, voice=language.say_voice, language=language.say_language)
+
+    def render_listen(self, response: VoiceResponse, listen: Listen) -> None:
+        """<Gather> one key (or an utterance) around the prompts, so a key press interrupts them
+        (barge-in); then, because a <Gather> that hears nothing falls through to the next verb,
+        a <Redirect> to the same handler with no input: that is how silence is reported."""
+        language = self.tree.languages[listen.state.lang]
+        action = self.url_for("input", listen.state)
+        speech: dict[str, str] = {}
+        if listen.speech:
+            speech = {"language": language.speech_language, "speech_timeout": "auto"}
+            if listen.hints:
+                speech["hints"] = ", ".join(h.replace(",", " ") for h in listen.hints)
+        gather = Gather(
+            input="dtmf speech" if listen.speech else "dtmf",
+            num_digits=1,
+            timeout=listen.timeout,
+            action=action,
+            method="POST",
+            action_on_empty_result=False,
+            **speech,
+        )
+        for say in listen.prompts:
+            if say.text:
+                self.render_say(gather, say)
+        response.append(gather)
+        response.redirect(action, method="POST")
+
+    def render_transfer(self, response: VoiceResponse, transfer: Transfer) -> None:
+        dial = Dial(action=self.url_for("dialed", transfer.state), method="POST", timeout=transfer.timeout)
+        dial.number(transfer.number)
+        response.append(dial)
+
+    def render_record(self, response: VoiceResponse, record: Record) -> None:
+        response.record(
+            action=self.url_for("recorded", record.state),
+            method="POST",
+            max_length=record.max_seconds,
+            finish_on_key="#",
+            play_beep=True,
+        )
+
+    def render_hangup(self, response: VoiceResponse, _hangup: Hangup) -> None:
+        response.hangup()

@@ -1,0 +1,194 @@
+"""The Flask app factory: settings, menu, signatures and routes wired together, nothing more.
+
+The routes are thin: read Twilio's parameters and the call state from the URL, ask the pure
+core (``ivr.flow``) what happens next at this moment, render it as TwiML. Whatever goes wrong
+inside becomes TwiML that apologises and returns the caller to the main menu: Twilio turns an
+HTTP 500 into "an application error has occurred" and a hang-up, a customer lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, request
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr import flow
+from ivr.callstate import CallState
+from ivr.twiml import Event, TwimlRenderer
+from ivr.web.menu_source import MenuSource
+from ivr.web.security import SignatureCheck
+from ivr.web.settings import Settings
+
+log = logging.getLogger("ivr.web")
+Clock = Callable[[], datetime]
+TWIML = "text/xml; charset=utf-8"
+PATHS: dict[Event, str] = {
+    "enter": "/voice/node/{node}",
+    "input": "/voice/node/{node}/input",
+    "dialed": "/voice/node/{node}/dialed",
+    "recorded": "/voice/node/{node}/recorded",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the webhook service.
+
+    ``settings``: a ``Settings`` or a dict of upper-case names (``MENU_FILE``, ``TWILIO_AUTH_TOKEN``,
+    …) layered over the environment. ``clock``: returns the current aware datetime; tests and the
+    simulator pass their own to place a call at any moment.
+    """
+    if not isinstance(settings, Settings):
+        settings = Settings.from_env(settings)
+    if not settings.twilio_auth_token:
+        if settings.production:
+            raise RuntimeError("IVR_ENV=production but TWILIO_AUTH_TOKEN is not set: refusing to start")
+        log.warning(
+            "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked (development mode). "
+            "Anyone who can reach this service can drive calls. Set it before exposing the service."
+        )
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies, x_port=settings.trusted_proxies, x_prefix=settings.trusted_proxies,
+        )  # fmt: skip
+    menu = MenuSource(settings.menu_file)
+    now = clock or utc_now
+    signatures = (
+        SignatureCheck(settings.twilio_auth_token, settings.public_base_url) if (settings.twilio_auth_token) else None
+    )
+    audio = _audio_finder(settings)
+    app.extensions["ivr"] = {"settings": settings, "menu": menu, "clock": now}
+
+    def url_for(event: Event, state: CallState) -> str:
+        path = PATHS[event].format(node=state.node)
+        query = "&".join(f"{k}={v}" for k, v in state.to_params().items())
+        return f"{path}?{query}" if query else path
+
+    def renderer() -> TwimlRenderer:
+        return TwimlRenderer(menu.current(), url_for, audio)
+
+    def twiml(body: str, status: int = 200) -> Response:
+        return Response(body, status=status, mimetype="text/xml", content_type=TWIML)
+
+    def answer(handler: Callable[[], flow.Step]) -> Response:
+        try:
+            return twiml(renderer().render(handler()))
+        except HTTPException:
+            raise  # refused requests (too large, …) are answered by http_error below
+        except Exception:  # the caller must never hear "an application error has occurred"
+            log.exception("webhook %s failed; apologising and returning to the main menu", request.full_path)
+            return apologise(200)
+
+    def apologise(status: int) -> Response:
+        """Sorry, then the main menu; if even that cannot be rendered, end the call cleanly."""
+        tree = menu.current()
+        try:
+            return twiml(renderer().render(flow.apology(tree, request.args.get("lang", ""), now())), status=status)
+        except Exception:
+            log.exception("could not render the apology; ending the call")
+            response = VoiceResponse()
+            response.hangup()
+            return twiml(str(response), status=status)
+
+    def state_for(node_id: str) -> CallState:
+        state, repaired = CallState.from_params(menu.current(), node_id, request.args)
+        if repaired:
+            log.warning("repaired a malformed call state in %s", request.full_path)
+        return state
+
+    def twilio_param(name: str) -> str:
+        value = request.values.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    @app.before_request
+    def check_signature() -> Response | None:
+        if signatures is None or not request.path.startswith("/voice/"):
+            return None
+        if not signatures.is_valid(request):
+            log.warning("rejected a webhook with a missing or invalid X-Twilio-Signature: %s", request.path)
+            return twiml(str(VoiceResponse()), status=403)
+        return None
+
+    @app.route("/voice/incoming", methods=["GET", "POST"])
+    def incoming() -> Response:
+        log.info("call %s from %s", twilio_param("CallSid"), twilio_param("From"))
+        return answer(lambda: flow.start(menu.current(), now()))
+
+    @app.route("/voice/node/<node_id>", methods=["GET", "POST"])
+    def enter(node_id: str) -> Response:
+        return answer(lambda: flow.enter(menu.current(), state_for(node_id), now()))
+
+    @app.route("/voice/node/<node_id>/input", methods=["GET", "POST"])
+    def gathered(node_id: str) -> Response:
+        def handle() -> flow.Step:
+            tree = menu.current()
+            state, repaired = CallState.from_params(tree, node_id, request.args)
+            if repaired and state.node != node_id:
+                return flow.enter(tree, state, now())  # unknown node: back to a menu, no input applied
+            heard = flow.CallerInput(
+                digits=twilio_param("Digits"),
+                speech=twilio_param("SpeechResult"),
+                confidence=_confidence(twilio_param("Confidence")),
+            )
+            return flow.respond(tree, state, heard, now())
+
+        return answer(handle)
+
+    @app.route("/voice/node/<node_id>/dialed", methods=["GET", "POST"])
+    def dialed(node_id: str) -> Response:
+        status = twilio_param("DialCallStatus")
+        log.info("transfer from %s ended: %s", node_id, status or "(no status)")
+        return answer(lambda: flow.dial_result(menu.current(), state_for(node_id), status, now()))
+
+    @app.route("/voice/node/<node_id>/recorded", methods=["GET", "POST"])
+    def recorded(node_id: str) -> Response:
+        log.info(
+            "message left at %s: %s (%s s)", node_id, twilio_param("RecordingUrl"), twilio_param("RecordingDuration")
+        )
+        return answer(lambda: flow.recorded(menu.current(), state_for(node_id), now()))
+
+    @app.route("/voice/status", methods=["GET", "POST"])
+    def call_status() -> Response:
+        log.info(
+            "call %s is %s (%s s)", twilio_param("CallSid"), twilio_param("CallStatus"), twilio_param("CallDuration")
+        )
+        return Response(status=204)
+
+    @app.route("/healthz")
+    def health() -> dict[str, object]:
+        tree = menu.current()
+        return {"status": "ok", "menu": str(settings.menu_file), "nodes": len(tree.nodes), "version": menu.version}
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        """On webhook paths even a refused request (too large, wrong method) gets TwiML that Twilio can
+        play: the apology and the main menu; elsewhere, the plain HTTP error."""
+        if not request.path.startswith("/voice/") or exc.code == 403:
+            return exc.get_response()
+        return apologise(exc.code or 400)
+
+    return app
+
+
+def _confidence(raw: str) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
+
+
+def _audio_finder(settings: Settings) -> None:
+    return None

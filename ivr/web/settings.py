@@ -1,0 +1,69 @@
+"""Service settings, from the environment with documented defaults.
+
+| variable            | default              | meaning                                                    |
+|---------------------|----------------------|------------------------------------------------------------|
+| MENU_FILE           | menus/wallet.yaml    | the menu tree to serve (re-read when it changes)           |
+| AUDIO_DIR           | audio                | pre-rendered prompts (``ivr audio build``)                  |
+| TWILIO_AUTH_TOKEN   | (unset)              | checks X-Twilio-Signature on every webhook when set        |
+| PUBLIC_BASE_URL     | (unset)              | the URL Twilio calls, e.g. https://ivr.example.com; used   |
+|                     |                      | for signatures and absolute audio URLs                     |
+| TRUSTED_PROXIES     | 0                    | how many proxies in front set X-Forwarded-Proto/Host       |
+| IVR_ENV             | development          | ``production`` refuses to start without a token            |
+| MAX_BODY_BYTES      | 16384                | larger webhook bodies are refused (Twilio's are ~1-2 KiB)  |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    menu_file: Path = Path("menus/wallet.yaml")
+    audio_dir: Path = Path("audio")
+    twilio_auth_token: str = ""
+    public_base_url: str = ""
+    trusted_proxies: int = 0
+    env: str = "development"
+    max_body_bytes: int = 16384
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> Settings:
+        """From upper-case names (an environment, or ``create_app({...})``); unknown names are ignored."""
+        names = {
+            "MENU_FILE": "menu_file",
+            "AUDIO_DIR": "audio_dir",
+            "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+            "PUBLIC_BASE_URL": "public_base_url",
+            "TRUSTED_PROXIES": "trusted_proxies",
+            "IVR_ENV": "env",
+            "MAX_BODY_BYTES": "max_body_bytes",
+        }
+        types = {f.name: f.type for f in fields(cls)}
+        chosen: dict[str, object] = {}
+        for env_name, field_name in names.items():
+            if env_name not in values or values[env_name] in (None, ""):
+                continue
+            raw = values[env_name]
+            kind = types[field_name]
+            try:
+                if kind == "Path":
+                    chosen[field_name] = Path(str(raw))
+                elif kind == "int":
+                    chosen[field_name] = int(str(raw))
+                else:
+                    chosen[field_name] = str(raw)
+            except ValueError as exc:
+                raise ValueError(f"setting {env_name}={raw!r} is not valid: {exc}") from None
+        return cls(**chosen)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, overrides: Mapping[str, object] | None = None) -> Settings:
+        return cls.from_mapping({**os.environ, **(overrides or {})})
