@@ -220,6 +220,11 @@ class _Checks:
             if node is None:
                 continue
             for target in self.successors(node):
+                if target in self.broken:
+                    # A reachable node that failed to load may lead anywhere once fixed: calling the
+                    # nodes below it unreachable would bury its one real error under false ones, so
+                    # reachability waits for the next run, after that error is fixed.
+                    return
                 if target in tree.nodes and target not in seen:
                     seen.add(target)
                     queue.append(target)
