@@ -124,7 +124,7 @@ def check_file(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
     tree = reader.read(text)
     diagnostics = list(reader.diagnostics)
     if tree is not None:
-        diagnostics.extend(validate(tree, broken_nodes=reader.broken_nodes))
+        diagnostics.extend(validate(tree, broken_nodes=reader.broken_nodes, broken_hotlines=reader.broken_hotlines))
     return tree, sorted(set(diagnostics))
 
 
@@ -136,6 +136,7 @@ class _Reader:
         self.diagnostics: list[Diagnostic] = []
         self.langs: tuple[str, ...] = ()
         self.broken_nodes: set[str] = set()
+        self.broken_hotlines: set[str] = set()
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -551,6 +552,7 @@ class _Reader:
                 continue
             if not isinstance(spec, LocatedDict):
                 self.error(line, f"{what} must have a name, number and hours")
+                self.broken_hotlines.add(hotline_id)
                 continue
             self.fields(spec, ("name", "number", "spoken", "hours"), what)
             name = self.text(spec.get("name"), spec.line_of("name"), f"{what} name")
@@ -571,6 +573,8 @@ class _Reader:
                     hours=hours,
                     source=self.src(line),
                 )
+            else:
+                self.broken_hotlines.add(hotline_id)
         return result
 
     def dial_number(self, value: Any, line: int, what: str) -> str | None:

@@ -29,16 +29,18 @@ MAX_OPTIONS = 9
 LONGEST_PROMPT_SECONDS = 30.0
 
 
-def validate(tree: Tree, broken_nodes: Iterable[str] = ()) -> list[Diagnostic]:
-    """Every graph-level problem of ``tree``. Nodes in ``broken_nodes`` failed to load: they count
-    as existing, so one typo does not cascade into "unknown target" errors elsewhere."""
-    return list(_Checks(tree, frozenset(broken_nodes)).run())
+def validate(tree: Tree, broken_nodes: Iterable[str] = (), broken_hotlines: Iterable[str] = ()) -> list[Diagnostic]:
+    """Every graph-level problem of ``tree``. Nodes in ``broken_nodes`` and hotlines in ``broken_hotlines``
+    failed to load: they count as existing, so one typo does not cascade into "unknown target" errors
+    elsewhere."""
+    return list(_Checks(tree, frozenset(broken_nodes), frozenset(broken_hotlines)).run())
 
 
 class _Checks:
-    def __init__(self, tree: Tree, broken: frozenset[str]):
+    def __init__(self, tree: Tree, broken: frozenset[str], broken_hotlines: frozenset[str] = frozenset()):
         self.tree = tree
         self.broken = broken
+        self.broken_hotlines = broken_hotlines
 
     def error(self, source: Source, message: str) -> Diagnostic:
         return Diagnostic(source, "error", message)
@@ -93,11 +95,11 @@ class _Checks:
         elif isinstance(node, MenuNode):
             yield from self.menu(node)
         elif isinstance(node, TransferNode):
-            if node.hotline not in tree.hotlines:
+            if node.hotline not in tree.hotlines and node.hotline not in self.broken_hotlines:
                 yield self.error(
                     node.source,
                     f"node '{node.id}' transfers to hotline '{node.hotline}', which is not a hotline"
-                    f"{did_you_mean(node.hotline, tree.hotlines)}",
+                    f"{did_you_mean(node.hotline, [*tree.hotlines, *self.broken_hotlines])}",
                 )
             if node.tip is not None:
                 yield from self.long_text(node.tip, f"node '{node.id}' tip")
