@@ -124,7 +124,14 @@ def check_file(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
     tree = reader.read(text)
     diagnostics = list(reader.diagnostics)
     if tree is not None:
-        diagnostics.extend(validate(tree, broken_nodes=reader.broken_nodes, broken_hotlines=reader.broken_hotlines))
+        diagnostics.extend(
+            validate(
+                tree,
+                broken_nodes=reader.broken_nodes,
+                broken_hotlines=reader.broken_hotlines,
+                ref_lines=reader.ref_lines,
+            )
+        )
     return tree, sorted(set(diagnostics))
 
 
@@ -137,6 +144,7 @@ class _Reader:
         self.langs: tuple[str, ...] = ()
         self.broken_nodes: set[str] = set()
         self.broken_hotlines: set[str] = set()
+        self.ref_lines: dict[str, int] = {}  # where entry, main_menu, help and the defaults fallback are written
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -316,6 +324,8 @@ class _Reader:
 
     def node_ref(self, data: LocatedDict, key: str, required: bool) -> str | None:
         value = data.get(key)
+        if key in data:
+            self.ref_lines[key] = data.line_of(key)
         if value is None:
             if required:
                 self.error(data.line, f"'{key}' is missing: name the node it leads to")
@@ -399,6 +409,8 @@ class _Reader:
             self.error(spec.line_of("min_confidence"), "'min_confidence' must be a number from 0 to 1")
             confidence = 0.5
         fallback = spec.get("fallback")
+        if "fallback" in spec:
+            self.ref_lines["defaults fallback"] = spec.line_of("fallback")
         if fallback is not None and not isinstance(fallback, str):
             self.error(spec.line_of("fallback"), "'fallback' must be a node id")
             fallback = None

@@ -9,7 +9,7 @@ the tree is large (10,000 nodes validate in well under a second).
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from ivr.diagnostics import Diagnostic, did_you_mean
 from ivr.model import (
@@ -29,18 +29,36 @@ MAX_OPTIONS = 9
 LONGEST_PROMPT_SECONDS = 30.0
 
 
-def validate(tree: Tree, broken_nodes: Iterable[str] = (), broken_hotlines: Iterable[str] = ()) -> list[Diagnostic]:
+def validate(
+    tree: Tree,
+    broken_nodes: Iterable[str] = (),
+    broken_hotlines: Iterable[str] = (),
+    ref_lines: Mapping[str, int] | None = None,
+) -> list[Diagnostic]:
     """Every graph-level problem of ``tree``. Nodes in ``broken_nodes`` and hotlines in ``broken_hotlines``
     failed to load: they count as existing, so one typo does not cascade into "unknown target" errors
-    elsewhere."""
-    return list(_Checks(tree, frozenset(broken_nodes), frozenset(broken_hotlines)).run())
+    elsewhere. ``ref_lines`` gives the lines of ``entry``, ``main_menu``, ``help`` and the ``defaults
+    fallback`` (the model keeps no line for them), so their problems point at the line to change."""
+    checks = _Checks(tree, frozenset(broken_nodes), frozenset(broken_hotlines), dict(ref_lines or {}))
+    return list(checks.run())
 
 
 class _Checks:
-    def __init__(self, tree: Tree, broken: frozenset[str], broken_hotlines: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        tree: Tree,
+        broken: frozenset[str],
+        broken_hotlines: frozenset[str] = frozenset(),
+        ref_lines: dict[str, int] | None = None,
+    ):
         self.tree = tree
         self.broken = broken
         self.broken_hotlines = broken_hotlines
+        self.ref_lines = ref_lines or {}
+
+    def ref_source(self, what: str, default: Source) -> Source:
+        line = self.ref_lines.get(what)
+        return Source(self.tree.file, line) if line else default
 
     def error(self, source: Source, message: str) -> Diagnostic:
         return Diagnostic(source, "error", message)
@@ -65,11 +83,13 @@ class _Checks:
             ("defaults fallback", tree.defaults.fallback),
         ):
             if node_id and not self.exists(node_id):
-                yield self.unknown(tree.defaults.source if "fallback" in what else top, f"{what} names", node_id)
+                default = tree.defaults.source if "fallback" in what else top
+                yield self.unknown(self.ref_source(what, default), f"{what} names", node_id)
         if tree.entry in tree.nodes and not isinstance(tree.nodes[tree.entry], LanguageNode | MenuNode):
-            yield self.error(top, f"entry '{tree.entry}' must be a language choice or a menu")
+            yield self.error(self.ref_source("entry", top), f"entry '{tree.entry}' must be a language choice or a menu")
         if tree.defaults.fallback in tree.nodes:
-            yield from self.fallback_kind(tree.defaults.source, tree.defaults.fallback)
+            source = self.ref_source("defaults fallback", tree.defaults.source)
+            yield from self.fallback_kind(source, tree.defaults.fallback)
         for node in tree.nodes.values():
             yield from self.node(node)
         yield from self.reachability()
