@@ -522,7 +522,8 @@ class _Reader:
             if found:
                 if count is not None:
                     for lang in self.langs:
-                        if lang not in found.by_lang:
+                        # A list that is there but wrong has had its error already.
+                        if lang not in found.by_lang and lang not in section[name]:
                             self.error(section.line_of(name), f"words '{name}' is missing its {lang} list")
                 result[name] = found
         return result
