@@ -48,6 +48,7 @@ from ivr.yaml_source import LocatedDict, LocatedList, load_yaml
 
 VALID_KEYS = frozenset("0123456789*#")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47, roughly: zh-CN, en-US, yue-Hant-HK
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OPTION_ACTIONS = ("repeat", "back", "main", "help", "end_call")
 
@@ -207,6 +208,15 @@ class _Reader:
         result: dict[str, str] = {}
         key_line = value.line_of if isinstance(value, LocatedDict) else (lambda _k: line)
         for lang, words in value.items():
+            if lang not in self.langs and words is None and not LANGUAGE_TAG.fullmatch(str(lang)):
+                # {en-US: Have your order number, and your card, ready.} reads as en-US plus two keys
+                # without values: YAML splits unquoted text at each comma.
+                self.error(
+                    key_line(lang),
+                    f"{what} has a stray '{lang}': a comma in unquoted text splits it; put the whole text in"
+                    ' double quotes ("…")',
+                )
+                continue
             if lang not in self.langs:
                 self.error(
                     key_line(lang),
