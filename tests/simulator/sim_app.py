@@ -84,6 +84,8 @@ def create_app(auth_token: str | None = None) -> Flask:
             r.say("没有录到留言。", language=ZH)
         elif digits == "9":
             r.redirect("incoming")  # relative: resolves against /voice/menu
+        elif digits == "8":
+            r.redirect("/voice/deep/start")
         elif digits == "0":
             r.say("再见。", language=ZH)
             r.hangup()
@@ -112,6 +114,25 @@ def create_app(auth_token: str | None = None) -> Flask:
             f"RecordingSid={request.form.get('RecordingSid', '')[:2]} "
             f"RecordingUrl={request.form.get('RecordingUrl', '')[:24]}"
         )
+        return _twiml(r)
+
+    @app.post("/voice/deep/start")
+    def deep_start() -> Response:
+        r = VoiceResponse()
+        r.redirect("next")  # relative to /voice/deep/start, not to the call's first URL
+        return _twiml(r)
+
+    @app.post("/voice/deep/next")
+    def deep_next() -> Response:
+        r = VoiceResponse()
+        r.say("deep next")
+        return _twiml(r)
+
+    @app.post("/voice/account")
+    def account() -> Response:
+        r = VoiceResponse()
+        g = r.gather(action="/voice/echo")  # every attribute at Twilio's default
+        g.say("enter your account number followed by the pound key")
         return _twiml(r)
 
     @app.post("/voice/echo")

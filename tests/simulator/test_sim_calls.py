@@ -103,6 +103,13 @@ def test_finish_on_key_submits_the_digits_without_the_key(app):
     assert "Digits=123" in call.heard
 
 
+def test_finish_on_key_defaults_to_pound_and_digits_are_unlimited(app):
+    call = sim(app, "/voice/account").call().press("123456789")
+    assert call.waiting_for == "gather"  # numDigits is unlimited by default
+    call.press("#")
+    assert "Digits=123456789" in call.heard
+
+
 def test_finish_on_key_alone_does_not_end_the_gather(app):
     call = sim(app, "/voice/finish").call().press("*")
     assert call.waiting_for == "gather" and len(call.requests) == 1
@@ -146,6 +153,15 @@ def test_relative_redirect_resolves_against_the_current_document(app):
     call = sim(app).call().press("9")
     assert call.requests[-1]["url"] == "http://localhost/voice/incoming"
     assert "退款请按1" in call.heard
+
+
+def test_relative_redirect_uses_the_url_of_the_document_it_is_in(app):
+    call = sim(app).call().press("8")
+    assert [r["url"] for r in call.requests[-2:]] == [
+        "http://localhost/voice/deep/start",
+        "http://localhost/voice/deep/next",
+    ]
+    assert call.heard == "deep next"
 
 
 def test_redirect_with_get_sends_the_parameters_in_the_query_string(app):
