@@ -490,7 +490,9 @@ class _Reader:
         self.fields(section, ("no_input", "no_match"), f"{what} reprompts")
         lists: dict[str, tuple[Text, ...]] = {}
         for kind in ("no_input", "no_match"):
-            items = section.get(kind, [])
+            if kind not in section:
+                continue  # one list alone is fine: the other kind keeps the defaults' (or none)
+            items = section[kind]
             if not isinstance(items, LocatedList):
                 self.error(section.line_of(kind), f"{what} reprompts '{kind}' must be a list, one per attempt")
                 continue
