@@ -142,7 +142,7 @@ class _Checks:
                 yield self.error(option.source, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
             if option.action == "help" and tree.help is None:
                 yield self.error(option.source, f"option '{option.key}' asks for help, but the file names no help node")
-            if self.exists(option.target) or option.action != "goto":
+            if option.target in tree.nodes or option.action != "goto":  # a broken target has its own error
                 for lang in tree.language_codes:
                     if not option_label(tree, option, lang):
                         yield self.error(
