@@ -244,8 +244,9 @@ def _understand(tree: Tree, node: Node, state: CallState, heard: CallerInput) ->
         return local.get(key) or (keys.global_action(key), None)
     candidates: list[tuple[str, Choice]] = []
     for choice in local.values():
+        effect = _effect(choice)
         for word in _choice_words(tree, choice, state.lang):
-            candidates.append((word, choice))
+            candidates.append((word, effect))
     for action in ("help", "back", "repeat", "end_call", "main"):
         if action == "end_call" and keys.end_call is None:
             continue
@@ -261,6 +262,15 @@ def _local_choices(tree: Tree, node: Node, state: CallState) -> dict[str, Choice
         choices = prompts.CLOSED_CHOICES if state.mode == "closed" else prompts.FAILED_CHOICES
         return {getattr(tree.defaults.keys, c): (c, None) for c in choices}
     return {}
+
+
+def _effect(choice: Choice) -> Choice:
+    """What a choice does: an option whose action is "main" means the same as the global "main"
+    words, so the two must not count as rival matches for one utterance."""
+    _name, option = choice
+    if option is not None and option.action != "goto":
+        return (option.action, None)
+    return choice
 
 
 def _choice_words(tree: Tree, choice: Choice, lang: str) -> tuple[str, ...]:

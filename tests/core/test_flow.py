@@ -178,3 +178,15 @@ def test_revisiting_a_node_cuts_the_trail(tree):
     # help from inside agents' own trail: going to a node already on the trail cuts back to it
     step = press(tree, CallState("refunds", "zh-CN", trail=("main", "agents")), "0")
     assert listening(step).trail == ("main",)
+
+
+def test_an_option_keyword_that_is_also_a_global_word_still_works(tree):
+    # refunds' key 3 is "main menu"; "主菜单" is also a global word for the main menu: same effect, no tie
+    from ivr.model import Words
+
+    refunds = tree.nodes["refunds"]
+    option = replace(refunds.options[2], keywords=Words({"zh-CN": ("主菜单",)}, refunds.source))
+    nodes = {**tree.nodes, "refunds": replace(refunds, options=(*refunds.options[:2], option))}
+    patched = replace(tree, nodes=nodes)
+    step = flow.respond(patched, CallState("refunds", "zh-CN"), CallerInput(speech="回主菜单", confidence=0.9), OPEN)
+    assert listening(step) == CallState("main", "zh-CN")
