@@ -257,3 +257,18 @@ def create_app(auth_token: str | None = None) -> Flask:
         return Response("", status=204)
 
     return app
+
+
+def documents_app(documents: dict[str, str | tuple[str, str]]) -> Flask:
+    """An app that answers each path with a fixed body: TwiML text, or (body, mimetype)."""
+    app = Flask("documents_app")
+
+    @app.route("/<path:path>", methods=["GET", "POST"])
+    def serve(path: str) -> Response:
+        body = documents.get("/" + path)
+        if body is None:
+            abort(404)
+        text, mimetype = body if isinstance(body, tuple) else (body, "text/xml")
+        return Response(text, mimetype=mimetype)
+
+    return app
