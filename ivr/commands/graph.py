@@ -1,0 +1,58 @@
+"""`ivr graph FILE --format mermaid|dot [--lang zh-CN] [-o OUT]`: draw a menu tree.
+
+A thin adapter over ``ivr.diagram``: load and check the file, draw it, write the text. A file with
+errors is not drawn: its errors are printed instead (as ``ivr validate`` would), because a drawing
+of a tree that cannot be served would be reviewed as if it could.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ivr.commands.validate import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, format_diagnostic
+from ivr.diagram import FORMATS, render
+from ivr.loader import check_file
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``graph`` sub-command to the ``ivr`` command line."""
+    parser = subparsers.add_parser(
+        "graph",
+        help="draw a menu tree as a Mermaid or Graphviz diagram",
+        description=(
+            "Draw a menu tree: one box per node (id and title), shaped by kind, arrows labelled with keys, "
+            "fallbacks dashed. Mermaid renders in Markdown viewers; DOT with Graphviz (dot -Tsvg)."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="the menu file to draw")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="mermaid", help="output syntax (default: mermaid)")
+    parser.add_argument("--lang", help="language of the titles (default: the tree's default language)")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of standard output")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of the sub-command; returns the exit code (0 drawn, 1 the file has errors, 2 bad usage)."""
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"ivr graph: {path}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    tree, diagnostics = check_file(path)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if tree is None or errors:
+        for diagnostic in errors:
+            print(format_diagnostic(diagnostic), file=sys.stderr)
+        print(f"ivr graph: {path} has errors; fix them first (ivr validate {path})", file=sys.stderr)
+        return EXIT_PROBLEMS
+    lang = args.lang or tree.default_language
+    if lang not in tree.languages:
+        print(f"ivr graph: '{lang}' is not a language of {path} ({', '.join(tree.languages)})", file=sys.stderr)
+        return EXIT_USAGE
+    text = render(tree, args.format, lang)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
