@@ -9,6 +9,7 @@ undialable numbers) are found here; problems about the tree as a graph are found
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import string
@@ -681,8 +682,11 @@ class _Reader:
         else:
             for day, ranges_spec in dates.items():
                 day_line = dates.line_of(day)
+                if isinstance(day, str):  # a quoted date is still a date
+                    with contextlib.suppress(ValueError):
+                        day = date.fromisoformat(day.strip())
                 if not isinstance(day, date):
-                    self.error(day_line, f"{what} date '{day}' must be written YYYY-MM-DD")
+                    self.error(day_line, f"{what} date '{day}' must be written YYYY-MM-DD (a real date)")
                     ok = False
                     continue
                 ranges = self.ranges(ranges_spec, day_line, what)

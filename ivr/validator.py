@@ -18,6 +18,7 @@ from ivr.model import (
     LanguageNode,
     MenuNode,
     Node,
+    Reprompts,
     Source,
     Text,
     TransferNode,
@@ -87,6 +88,7 @@ class _Checks:
                 yield self.unknown(self.ref_source(what, default), f"{what} names", node_id)
         if tree.entry in tree.nodes and not isinstance(tree.nodes[tree.entry], LanguageNode | MenuNode):
             yield self.error(self.ref_source("entry", top), f"entry '{tree.entry}' must be a language choice or a menu")
+        yield from self.unheard_reprompts(tree.defaults.reprompts, "defaults reprompts", tree.defaults.source)
         if tree.defaults.fallback in tree.nodes:
             source = self.ref_source("defaults fallback", tree.defaults.source)
             yield from self.fallback_kind(source, tree.defaults.fallback)
@@ -167,6 +169,7 @@ class _Checks:
         elif tree.defaults.fallback is None:
             yield self.error(node.source, f"{what} has no fallback, and defaults name none")
         yield from self.ambiguous_keywords(node)
+        yield from self.unheard_reprompts(node.reprompts, f"{what} reprompts", node.source)
         if isinstance(node, InfoNode) and node.text is not None:
             yield from self.long_text(node.text, f"{what} guidance")
         if all(tree.messages.get(m) for m in ("option", "global_keys")):
@@ -189,6 +192,18 @@ class _Checks:
                 )
             else:
                 first[key] = source
+
+    def unheard_reprompts(self, reprompts: Reprompts, what: str, source: Source) -> Iterator[Diagnostic]:
+        """With max_no_input 3 a caller hears at most two reprompts: the third silence is the fallback."""
+        for kind, cap in (("no_input", self.tree.defaults.max_no_input), ("no_match", self.tree.defaults.max_no_match)):
+            texts = getattr(reprompts, kind)
+            if len(texts) > cap - 1:
+                where = texts[cap - 1].source if cap - 1 < len(texts) else source
+                yield self.warning(
+                    where,
+                    f"{what} {kind} #{cap} and later are never heard: after {cap} attempts (max_{kind}) "
+                    "the caller goes to the fallback",
+                )
 
     def ambiguous_keywords(self, node: MenuNode) -> Iterator[Diagnostic]:
         for lang in self.tree.language_codes:
