@@ -1,0 +1,34 @@
+"""Pre-rendered spoken prompts: offline TTS, telephone audio, a content-addressed cache, the runtime lookup.
+
+Real IVRs play recorded prompts: the voice is the same on every call and nothing is synthesised
+while a caller waits. ``ivr audio build`` renders every text a caller can hear once, ahead of time,
+into ``audio/``; the service then answers with ``<Play>`` when a current file exists and falls back
+to ``<Say>`` when it does not.
+
+The modules, from the bottom up (only ``tts`` and ``build`` import pyttsx3; the request path,
+``library`` and ``ivr.web.audio_files``, imports nothing heavier than ``json``):
+
+- ``tts``: a warm pyttsx3/espeak-ng synthesizer, one engine per process (also used by the simulator);
+- ``telephony``: 22,050 Hz synthesizer output to 8 kHz telephone WAV;
+- ``cache``: the content address of a prompt (text, voice, rate, output format) and its file name;
+- ``manifest``: ``audio/manifest.json``, the index from prompt to file, read and written atomically;
+- ``build``: the incremental, parallel build; ``library``: the per-request lookup; ``cli``: ``ivr audio``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ivr.model import Source
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One text a caller can hear, in one language, and the config line it comes from (for error messages)."""
+
+    text: str
+    lang: str
+    source: Source | None = None
+
+
+__all__ = ["Utterance"]
