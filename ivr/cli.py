@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.graph",
     "ivr.commands.serve",
     "ivr.simulator.cli",
+    "ivr.audio.cli",
 )
 
 

@@ -1,0 +1,44 @@
+"""`ivr audio build` end to end on the example menu: build, check, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ivr.utterances
+from ivr.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = str(ROOT / "menus" / "examples" / "minimal.yaml")
+
+
+@pytest.fixture(autouse=True)
+def few_prompts(monkeypatch):
+    """The menu's first six texts (both languages) rather than all 116: the suite stays fast."""
+    every = ivr.utterances.all_utterances
+    monkeypatch.setattr(ivr.utterances, "all_utterances", lambda tree: every(tree)[:6])
+
+
+def test_check_fails_before_a_build_then_build_then_check_passes(tmp_path, capsys):
+    audio = str(tmp_path / "audio")
+    assert main(["audio", "build", "--menu", EXAMPLE, "--audio-dir", audio, "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "minimal.yaml:" in err and "no audio yet" in err and "run `ivr audio build`" in err
+    assert not (tmp_path / "audio").exists()
+
+    assert main(["audio", "build", "--menu", EXAMPLE, "--audio-dir", audio, "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "rendered" in out and "Audio saved" not in out
+    assert err == ""
+
+    assert main(["audio", "build", "--menu", EXAMPLE, "--audio-dir", audio, "--check", "--no-progress"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_a_menu_with_errors_exits_2_and_renders_nothing(tmp_path, capsys):
+    menu = tmp_path / "broken.yaml"
+    menu.write_text("languages: {}\n")
+    assert main(["audio", "build", "--menu", str(menu), "--audio-dir", str(tmp_path / "audio")]) == 2
+    assert "broken.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "audio").exists()
