@@ -420,6 +420,19 @@ EDIT_CASES: list = [
         [(154, "error", "node 'agents' reprompts 'no_match' must be a list, one per attempt")],
         id="reprompts-not-a-list",
     ),
+    pytest.param(
+        [
+            (
+                AGENTS_PROMPT,
+                AGENTS_PROMPT + "    reprompts:\n      no_match:\n"
+                "        - {zh-CN: 请再说一次。, en-US: Please say it again.}\n"
+                "        - {zh-CN: 请按一个键。, en-US: Please press a key.}\n"
+                "        - {zh-CN: 最后一次。, en-US: One last time.}\n",
+            )
+        ],
+        [(158, "warning", "node 'agents' reprompts no_match #3 and later are never heard: after 3 attempts")],
+        id="reprompt-never-heard",
+    ),
     # -- texts ---------------------------------------------------------------------------------
     pytest.param(
         [("    title: {zh-CN: 主菜单, en-US: main menu}", "    title: 主菜单")],
@@ -597,6 +610,11 @@ EDIT_CASES: list = [
         [("        2027-02-06: closed ", "        6 Feb 2027: closed ")],
         [(114, "error", "hotline 'jdpay' date '6 Feb 2027' must be written YYYY-MM-DD")],
         id="date-format",
+    ),
+    pytest.param(
+        [("        2027-02-06: closed ", '        "2027-02-30": closed ')],
+        [(114, "error", "hotline 'jdpay' date '2027-02-30' must be written YYYY-MM-DD (a real date)")],
+        id="date-not-real",
     ),
     pytest.param(
         [
