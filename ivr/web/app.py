@@ -19,8 +19,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import flow
+from ivr.audio.library import AudioLibrary
 from ivr.callstate import CallState
-from ivr.twiml import Event, TwimlRenderer
+from ivr.model import Language
+from ivr.twiml import Event, FindAudio, TwimlRenderer
+from ivr.web.audio_files import audio_blueprint
 from ivr.web.menu_source import MenuSource
 from ivr.web.security import SignatureCheck
 from ivr.web.settings import Settings
@@ -68,7 +71,9 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     signatures = (
         SignatureCheck(settings.twilio_auth_token, settings.public_base_url) if (settings.twilio_auth_token) else None
     )
-    audio = _audio_finder(settings)
+    library = AudioLibrary(settings.audio_dir)
+    app.register_blueprint(audio_blueprint(settings.audio_dir, library))
+    audio = _audio_finder(settings, library)
     app.extensions["ivr"] = {"settings": settings, "menu": menu, "clock": now}
 
     def url_for(event: Event, state: CallState) -> str:
@@ -190,5 +195,16 @@ def _confidence(raw: str) -> float | None:
     return value if 0.0 <= value <= 1.0 else None
 
 
-def _audio_finder(settings: Settings) -> None:
-    return None
+def _audio_finder(settings: Settings, library: AudioLibrary) -> FindAudio:
+    """The audio seam: a current pre-rendered file is played by absolute URL, else the renderer says
+    the text with <Say>. The URL is the public one Twilio can fetch (PUBLIC_BASE_URL, or the host
+    Twilio called, as corrected by ProxyFix for trusted proxies)."""
+
+    def find(text: str, language: Language) -> str | None:
+        name = library.lookup(text, language)
+        if name is None:
+            return None
+        base = settings.public_base_url.rstrip("/") or request.host_url.rstrip("/")
+        return f"{base}/audio/{name}"
+
+    return find
