@@ -181,6 +181,17 @@ class Call:
         self._step(DialOutcome(status, duration))
         return self
 
+    def fork(self) -> Call:
+        """An independent copy of this call at the wait it is in, to try another answer there.
+
+        ``a = call.fork(); a.press("1"); b = call.fork(); b.press("2")`` explores two answers
+        without placing the call twice; see :meth:`CallEngine.fork` for what is shared.
+        """
+        try:
+            return Call(self.engine.fork(), strict=self.strict)
+        except CallStateError as exc:
+            raise CallStateError(_with_transcript(str(exc), self.transcript)) from None
+
     def leave_message(self, words: str = "this is a test message", finish_key: str | None = "#") -> Call:
         """At a waiting ``<Record>``: speak ``words``, then press ``finish_key`` (None: go silent)."""
         self.say(words)

@@ -10,7 +10,8 @@ generators that ``yield`` a :class:`~ivr.simulator.caller.Waiting` state when th
 caller and receive the caller's :data:`~ivr.simulator.caller.CallerAction` back; everything
 else runs straight through.  :meth:`CallEngine.start` and :meth:`CallEngine.send` return the
 next state.  Given the same inputs and ``SidFactory`` seed a call replays identically, which
-is what a future breadth-first path explorer needs (it can replay input prefixes).
+is what a breadth-first path explorer needs: it can replay input prefixes, or
+:meth:`CallEngine.fork` a call where it waits and try each answer on its own copy.
 
 Simulated time (``now``, seconds since the call was answered) advances by speech length
 estimates, pauses, timeouts, key presses and dial durations; it feeds ``CallDuration`` and the
@@ -44,10 +45,11 @@ Defaults, all from Twilio's TwiML reference (https://www.twilio.com/docs/voice/t
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 from urllib.parse import urljoin
 
@@ -108,6 +110,20 @@ class Fetch:
 
 class _Continue:
     """Sentinel: go on with the next verb of the current document."""
+
+
+@dataclass(frozen=True)
+class _VerbStart:
+    """The engine as it was when the current verb began: enough to run that verb again in a fork."""
+
+    document: Node
+    index: int
+    events: int
+    now: float
+    document_url: str
+    requests_since_input: int
+    call_status: str
+    answered: bool
 
 
 CONTINUE = _Continue()
@@ -179,6 +195,7 @@ class CallEngine:
         self._call_status = "ringing"
         self._answered = False
         self._requests_since_input = 0
+        self._verb_start: _VerbStart | None = None  # None once the caller has acted on the current wait
         self._gen = self._run()
 
     # -- driving -----------------------------------------------------------------------------
@@ -199,7 +216,45 @@ class CallEngine:
         if not state.accepts(action):
             raise CallStateError(f"the call is waiting for a {state.kind}; the caller cannot {_verb(action)} now")
         self._requests_since_input = 0
+        self._verb_start = None  # the wait has begun to change: a fork could no longer replay it
         return self._advance(action)
+
+    def fork(self) -> CallEngine:
+        """A copy of this call at the point where it waits, to be driven independently.
+
+        The copy shares the transport (and so its cookies), keeps the call's SIDs, transcript,
+        problems and simulated time, and re-enters the waiting verb from its start -- the
+        verb re-emits its prompts without any request, so the copy's transcript is the one a
+        replay of the same inputs would give.  Forking makes no request: exploring every answer
+        at a wait costs one request per answer instead of a replay of the whole call.  Only a
+        wait the caller has not yet acted on can be forked (a half-typed ``<Gather>`` cannot).
+        Forks are meaningful for apps that keep a call's state in their URLs or per call, not
+        in cookies shared by the forks.
+        """
+        point = self._verb_start
+        if not isinstance(self.state, Waiting) or point is None:
+            raise CallStateError("a call can only be forked while it waits for the caller, before the caller acts")
+        twin = CallEngine(
+            self.transport,
+            self.entry_url,
+            replace(self.parties, extra=dict(self.parties.extra)),
+            entry_method=self.entry_method,
+            status_callback=self.status_callback,
+            status_callback_method=self.status_callback_method,
+            limits=self.limits,
+            sids=copy.deepcopy(self.sids),
+        )
+        # Events before the verb are final; the verb's own (prompts it may later mark interrupted) are re-made.
+        twin.transcript.events = self.transcript.events[: point.events]
+        twin.problems = list(self.problems)
+        twin.now = point.now
+        twin.document_url = point.document_url
+        twin._requests_since_input = point.requests_since_input
+        twin._call_status = point.call_status
+        twin._answered = point.answered
+        twin._gen = twin._run(resume=point)
+        twin._advance(None)
+        return twin
 
     def _advance(self, action: CallerAction | None) -> CallState:
         try:
@@ -251,13 +306,15 @@ class CallEngine:
 
     # -- the main loop -----------------------------------------------------------------------
 
-    def _run(self) -> Generator[Waiting, CallerAction, Ended]:
-        fetch: Fetch | None = Fetch(self.entry_url, self.entry_method)
+    def _run(self, resume: _VerbStart | None = None) -> Generator[Waiting, CallerAction, Ended]:
         try:
-            while fetch is not None:
+            if resume is None:
+                fetch = Fetch(self.entry_url, self.entry_method)
+            else:
+                fetch = yield from self._run_document(resume.document, start=resume.index)
+            while True:  # a document either fetches another or ends the call (_CallOver)
                 document = self._fetch(fetch)
                 fetch = yield from self._run_document(document)
-            raise AssertionError("unreachable: a document either fetches another or ends the call")
         except _CallOver as over:
             reason, status = over.reason, over.status
         duration = self.now if self._answered else 0.0
@@ -265,9 +322,20 @@ class CallEngine:
         self._send_status_callback(status, duration)
         return Ended(reason, status, duration, clean=not self.problems)
 
-    def _run_document(self, root: Node) -> Generator[Waiting, CallerAction, Fetch]:
-        for verb in root.elements():
-            outcome = yield from self._visit(verb)
+    def _run_document(self, root: Node, start: int = 0) -> Generator[Waiting, CallerAction, Fetch]:
+        verbs = root.elements()
+        for index in range(start, len(verbs)):
+            self._verb_start = _VerbStart(
+                root,
+                index,
+                len(self.transcript.events),
+                self.now,
+                self.document_url,
+                self._requests_since_input,
+                self._call_status,
+                self._answered,
+            )
+            outcome = yield from self._visit(verbs[index])
             if isinstance(outcome, Fetch):
                 return outcome
         raise _CallOver("end of document")
@@ -490,11 +558,14 @@ class CallEngine:
                 "gather",
                 {
                     "action": action,
+                    "method": method,
                     "input": inputs,
                     "digits": digits,
                     "numDigits": num_digits,
                     "finishOnKey": finish,
                     "timeout": timeout,
+                    "language": node.attrs.get("language", "en-US"),
+                    "hints": node.attrs.get("hints"),
                     "line": node.line,
                 },
             )
@@ -589,6 +660,7 @@ class CallEngine:
                 "record",
                 {
                     "action": action,
+                    "method": method,
                     "finishOnKey": finish,
                     "maxLength": max_length,
                     "timeout": timeout,
@@ -667,7 +739,9 @@ class CallEngine:
         action = urljoin(self.document_url, node.attrs["action"]) if node.attrs.get("action") else None
         method = _method_attr(node)
         self._event("dial", targets=targets, timeout=timeout, callerId=caller_id, action=action, line=node.line)
-        act = yield Waiting("dial", {"targets": targets, "timeout": timeout, "action": action, "line": node.line})
+        act = yield Waiting(
+            "dial", {"targets": targets, "timeout": timeout, "action": action, "method": method, "line": node.line}
+        )
         self._log_input(act)
         if isinstance(act, HangUp):
             raise _CallOver("caller hung up")
