@@ -108,6 +108,9 @@ class _Checks:
             if not self.exists(node.next):
                 yield self.unknown(node.source, f"node '{node.id}' next is", node.next)
             yield from self.duplicate_keys(node, [(o.key, o.source) for o in node.options])
+            for option in node.options:
+                if option.key == "#":
+                    yield self.error(option.source, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
             for lang in tree.language_codes:
                 if lang not in {o.language for o in node.options}:
                     yield self.error(node.source, f"node '{node.id}' offers no option for {lang}")

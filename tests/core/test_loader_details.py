@@ -31,3 +31,11 @@ def test_reprompts_past_the_attempt_cap_are_flagged_as_never_heard(tmp_path):
     _tree, problems = check_file(path)
     assert [(p.severity, p.source.line) for p in problems] == [("warning", 42)]
     assert "no_input #3 and later are never heard" in problems[0].message
+
+
+def test_hash_cannot_choose_a_language(tmp_path):
+    path = edited(tmp_path, '- {key: "2", language: en-US', '- {key: "#", language: en-US')
+    _tree, problems = check_file(path)
+    assert [(p.severity, p.source.line, p.message) for p in problems] == [
+        ("error", 123, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
+    ]
