@@ -17,18 +17,6 @@ The modules, from the bottom up (only ``tts`` and ``build`` import pyttsx3; the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ivr.model import Source
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """One text a caller can hear, in one language, and the config line it comes from (for error messages)."""
-
-    text: str
-    lang: str
-    source: Source | None = None
-
+from ivr.utterances import Utterance  # one type for "a text a caller can hear", shared with the flow
 
 __all__ = ["Utterance"]

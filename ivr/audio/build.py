@@ -50,7 +50,7 @@ from ivr.model import Language, Source
 
 
 class Spoken(Protocol):
-    """What ``build`` needs of an utterance: ``ivr.audio.Utterance`` or ``ivr.utterances.Utterance``."""
+    """What ``build`` needs of an utterance (``ivr.utterances.Utterance`` has it)."""
 
     @property
     def text(self) -> str: ...
