@@ -15,6 +15,11 @@ import yaml
 from ivr.diagnostics import Diagnostic
 from ivr.model import Source
 
+# libyaml's parser when PyYAML was built with it: the pure-Python scanner needs ~18 s for a
+# 10,000-node menu (benchmarks/config_scale.py), libyaml a tenth of that. Same nodes, same line marks,
+# same tag resolution (both use PyYAML's Python resolver). Only the wording of syntax errors differs,
+# so a file libyaml rejects is parsed again by the Python loader, which says what it always said.
+COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 QUOTE_TIP = " (tip: put a text in double quotes when it contains : , ? # { } [ ] or starts with * & ! or a quote)"
 
 
@@ -42,7 +47,10 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
     """Parse ``text``; return the located data (or None) and any syntax or duplicate-key problems."""
     problems: list[Diagnostic] = []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            root = yaml.compose(text, Loader=COMPOSER)
+        except yaml.YAMLError:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)  # the familiar wording (and line) of the problem
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
