@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,9 +21,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr import flow
 from ivr.audio.library import AudioLibrary
 from ivr.callstate import CallState
-from ivr.model import Language
+from ivr.model import Language, Tree
 from ivr.twiml import Event, FindAudio, TwimlRenderer
 from ivr.web.audio_files import audio_blueprint
+from ivr.web.documents import DocumentCache
 from ivr.web.menu_source import MenuSource
 from ivr.web.security import SignatureCheck
 from ivr.web.settings import Settings
@@ -74,7 +75,8 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     library = AudioLibrary(settings.audio_dir)
     app.register_blueprint(audio_blueprint(settings.audio_dir, library))
     audio = _audio_finder(settings, library)
-    app.extensions["ivr"] = {"settings": settings, "menu": menu, "clock": now}
+    documents = DocumentCache(audio)
+    app.extensions["ivr"] = {"settings": settings, "menu": menu, "clock": now, "documents": documents}
 
     def url_for(event: Event, state: CallState) -> str:
         path = PATHS[event].format(node=state.node)
@@ -87,9 +89,19 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     def twiml(body: str, status: int = 200) -> Response:
         return Response(body, status=status, mimetype="text/xml", content_type=TWIML)
 
-    def answer(handler: Callable[[], flow.Step]) -> Response:
+    def answer(handler: Callable[[Tree, datetime], flow.Step], *key: str) -> Response:
+        """What ``handler`` decides for the current menu at this instant, as TwiML. The same question
+        (route, ``key``, query string) in the same minute under the same menu gets the document kept
+        from the first time (``ivr.web.documents``), unless the call state had to be repaired."""
         try:
-            return twiml(renderer().render(handler()))
+            tree, at = menu.current(), now()
+            query = request.query_string.decode("latin-1")
+            body = documents.document(
+                tree, at, (*key, query),
+                lambda find_audio: TwimlRenderer(tree, url_for, find_audio).render(handler(tree, at)),
+                keep=lambda: "ivr_repaired" not in g,
+            )  # fmt: skip
+            return twiml(body)
         except HTTPException:
             raise  # refused requests (too large, …) are answered by http_error below
         except Exception:  # the caller must never hear "an application error has occurred"
@@ -107,9 +119,10 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
             response.hangup()
             return twiml(str(response), status=status)
 
-    def state_for(node_id: str) -> CallState:
-        state, repaired = CallState.from_params(menu.current(), node_id, request.args)
+    def state_for(tree: Tree, node_id: str) -> CallState:
+        state, repaired = CallState.from_params(tree, node_id, request.args)
         if repaired:
+            g.ivr_repaired = True  # not kept: the warning below is logged for each such request
             log.warning("repaired a malformed call state in %s", request.full_path)
         return state
 
@@ -129,40 +142,39 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     @app.route("/voice/incoming", methods=["GET", "POST"])
     def incoming() -> Response:
         log.info("call %s from %s", twilio_param("CallSid"), twilio_param("From"))
-        return answer(lambda: flow.start(menu.current(), now()))
+        return answer(flow.start, "incoming")
 
     @app.route("/voice/node/<node_id>", methods=["GET", "POST"])
     def enter(node_id: str) -> Response:
-        return answer(lambda: flow.enter(menu.current(), state_for(node_id), now()))
+        return answer(lambda tree, at: flow.enter(tree, state_for(tree, node_id), at), "enter", node_id)
 
     @app.route("/voice/node/<node_id>/input", methods=["GET", "POST"])
     def gathered(node_id: str) -> Response:
-        def handle() -> flow.Step:
-            tree = menu.current()
+        digits, speech, confidence = twilio_param("Digits"), twilio_param("SpeechResult"), twilio_param("Confidence")
+
+        def handle(tree: Tree, at: datetime) -> flow.Step:
             state, repaired = CallState.from_params(tree, node_id, request.args)
             if repaired and state.node != node_id:
-                return flow.enter(tree, state, now())  # unknown node: back to a menu, no input applied
-            heard = flow.CallerInput(
-                digits=twilio_param("Digits"),
-                speech=twilio_param("SpeechResult"),
-                confidence=_confidence(twilio_param("Confidence")),
-            )
-            return flow.respond(tree, state, heard, now())
+                return flow.enter(tree, state, at)  # unknown node: back to a menu, no input applied
+            heard = flow.CallerInput(digits=digits, speech=speech, confidence=_confidence(confidence))
+            return flow.respond(tree, state, heard, at)
 
-        return answer(handle)
+        return answer(handle, "input", node_id, digits, speech, confidence)
 
     @app.route("/voice/node/<node_id>/dialed", methods=["GET", "POST"])
     def dialed(node_id: str) -> Response:
         status = twilio_param("DialCallStatus")
         log.info("transfer from %s ended: %s", node_id, status or "(no status)")
-        return answer(lambda: flow.dial_result(menu.current(), state_for(node_id), status, now()))
+        return answer(
+            lambda tree, at: flow.dial_result(tree, state_for(tree, node_id), status, at), "dialed", node_id, status
+        )
 
     @app.route("/voice/node/<node_id>/recorded", methods=["GET", "POST"])
     def recorded(node_id: str) -> Response:
         log.info(
             "message left at %s: %s (%s s)", node_id, twilio_param("RecordingUrl"), twilio_param("RecordingDuration")
         )
-        return answer(lambda: flow.recorded(menu.current(), state_for(node_id), now()))
+        return answer(lambda tree, at: flow.recorded(tree, state_for(tree, node_id), at), "recorded", node_id)
 
     @app.route("/voice/status", methods=["GET", "POST"])
     def call_status() -> Response:
