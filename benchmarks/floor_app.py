@@ -1,0 +1,51 @@
+"""The floor: a Flask app that does no work but what every webhook must do.
+
+It checks ``X-Twilio-Signature`` with the service's own ``SignatureCheck`` (the same code, so the
+comparison is fair) and answers one constant TwiML document of the size of a typical menu. Under
+the same gunicorn settings and the same load it measures what Flask, gunicorn, HTTP and the
+signature cost; whatever the real service does beyond that is the price of its own work.
+``FLOOR_SIGNED=0`` turns the check off, to show what the signature itself costs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, request
+
+from ivr.web.security import SignatureCheck
+
+DOCUMENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/node/main/input?lang=en-US" '
+    'actionOnEmptyResult="false" hints="login, payment, security, balance, transfer" input="dtmf speech" '
+    'language="en-US" method="POST" numDigits="1" speechTimeout="auto" timeout="5">'
+    '<Say language="en-US" voice="Polly.Joanna">What can we help you with? For login, account and app '
+    "problems, press 1. For payments, refunds and disputes, press 2. For security and privacy, press 3. "
+    "For balance, fees and offers, press 4. For a wallet's customer service, press 5. To hear this again, "
+    "press 8. To go back, press star. For help, press 0.</Say></Gather>"
+    '<Redirect method="POST">/voice/node/main/input?lang=en-US</Redirect></Response>'
+)
+
+
+def create_app() -> Flask:
+    """The floor app, configured like the real one from ``TWILIO_AUTH_TOKEN`` and ``PUBLIC_BASE_URL``."""
+    app = Flask(__name__)
+    token = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    signed = os.environ.get("FLOOR_SIGNED", "1") != "0" and token
+    check = SignatureCheck(token, os.environ.get("PUBLIC_BASE_URL", "")) if signed else None
+
+    @app.before_request
+    def check_signature() -> Response | None:
+        if check is not None and request.path.startswith("/voice/") and not check.is_valid(request):
+            return Response("<Response/>", status=403, content_type="text/xml; charset=utf-8")
+        return None
+
+    @app.route("/voice/<path:_rest>", methods=["GET", "POST"])
+    def webhook(_rest: str) -> Response:
+        return Response(DOCUMENT, content_type="text/xml; charset=utf-8")
+
+    @app.route("/healthz")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
