@@ -61,6 +61,15 @@ class SidFactory:
         """A new SID such as ``CA3f...`` (prefix + 32 lower-case hex digits)."""
         return prefix + f"{self._random.getrandbits(128):032x}"
 
+    def copy(self) -> SidFactory:
+        """An independent factory that makes the same SIDs from here on (for a forked call).
+
+        Cheaper than ``copy.deepcopy``, which copies the generator's state number by number.
+        """
+        twin = SidFactory()
+        twin._random.setstate(self._random.getstate())
+        return twin
+
 
 @dataclass
 class CallParties:

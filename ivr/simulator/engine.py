@@ -45,7 +45,6 @@ Defaults, all from Twilio's TwiML reference (https://www.twilio.com/docs/voice/t
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from collections.abc import Generator
@@ -242,7 +241,7 @@ class CallEngine:
             status_callback=self.status_callback,
             status_callback_method=self.status_callback_method,
             limits=self.limits,
-            sids=copy.deepcopy(self.sids),
+            sids=self.sids.copy(),
         )
         # Events before the verb are final; the verb's own (prompts it may later mark interrupted) are re-made.
         twin.transcript.events = self.transcript.events[: point.events]
