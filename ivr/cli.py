@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.validate",
     "ivr.commands.graph",
     "ivr.commands.serve",
+    "ivr.commands.paths",
     "ivr.simulator.cli",
     "ivr.audio.cli",
 )
