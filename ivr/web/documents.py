@@ -11,7 +11,8 @@ What keeps it right:
 * **The menu**: entries belong to one ``Tree`` object; a hot reload yields a new tree, and the
   first request that sees it empties the cache. The next webhook after an edit uses the edit.
 * **The clock**: the key includes the minute of the request's instant, so a transfer opens and
-  closes at exactly the minute it did without the cache.
+  closes at exactly the minute it did without the cache. Documents of another minute can never be
+  asked for again (clocks go forward), so a new minute empties the cache: memory stays flat.
 * **The audio**: every lookup the renderer made (text, voice → file) is kept with the document
   and asked again on a hit; if any answer changed (``ivr audio build`` ran), it is rendered anew.
   This needs nothing from the audio library but the lookup it already offers.
@@ -44,6 +45,7 @@ class DocumentCache:
         self.max_key_chars = max_key_chars
         self._lock = threading.Lock()
         self._tree: Tree | None = None
+        self._minute: int | None = None
         self._entries: OrderedDict[Hashable, tuple[str, tuple[Lookup, ...]]] = OrderedDict()
         self.hits = 0
         self.misses = 0
@@ -59,11 +61,12 @@ class DocumentCache:
         """The document for ``key`` at ``at``'s minute under ``tree``: kept, or built now (and kept if ``keep()``)."""
         if sum(map(len, key)) > self.max_key_chars:
             return build(self.find_audio)
-        full_key = (*key, int(at.timestamp() // 60))
+        minute = int(at.timestamp() // 60)
+        full_key = (*key, minute)
         with self._lock:
-            if self._tree is not tree:
+            if self._tree is not tree or self._minute != minute:
                 self._entries.clear()
-                self._tree = tree
+                self._tree, self._minute = tree, minute
             entry = self._entries.get(full_key)
             if entry is not None:
                 self._entries.move_to_end(full_key)
@@ -75,7 +78,7 @@ class DocumentCache:
         body = build(self._recording(lookups))
         if keep():
             with self._lock:
-                if self._tree is tree:
+                if self._tree is tree and self._minute == minute:
                     self._entries[full_key] = (body, tuple(lookups))
                     self._entries.move_to_end(full_key)
                     while len(self._entries) > self.max_entries:

@@ -123,3 +123,13 @@ def test_the_cache_is_bounded_and_skips_huge_keys():
     assert len(cache) == 3
     cache.document(tree, at, ("x" * 500,), lambda _audio: "<Response/>")
     assert len(cache) == 3
+
+
+def test_a_new_minute_empties_the_cache_so_memory_stays_flat():
+    tree = load_tree(EXAMPLE)
+    cache = DocumentCache(None)
+    for i in range(5):
+        cache.document(tree, datetime(2026, 11, 24, 3, 0, 10, tzinfo=UTC), (f"key{i}",), lambda _audio: "<Response/>")
+    assert len(cache) == 5
+    cache.document(tree, datetime(2026, 11, 24, 3, 1, 0, tzinfo=UTC), ("key0",), lambda _audio: "<Response/>")
+    assert len(cache) == 1
