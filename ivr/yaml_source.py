@@ -34,13 +34,17 @@ class COMPOSER(_FAST_LOADER):  # type: ignore[misc, valid-type]
         self._scalar_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+        if kind is yaml.MappingNode:  # without path resolvers, what the base class returns too
+            return self.DEFAULT_MAPPING_TAG
+        if kind is yaml.SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
         key = (value, implicit)
         tag = self._scalar_tags.get(key)
         if tag is None:
             tag = self._scalar_tags[key] = super().resolve(kind, value, implicit)
         return tag
+
+
 QUOTE_TIP = " (tip: put a text in double quotes when it contains : , ? # { } [ ] or starts with * & ! or a quote)"
 
 
@@ -83,8 +87,13 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
     constructor = yaml.SafeLoader("")
 
     def convert(node: yaml.Node) -> Any:
+        kind = type(node)
+        if kind is yaml.ScalarNode:  # most nodes; they need no line of their own
+            if node.tag == STR_TAG:
+                return node.value  # what construct_object returns for a string, without its bookkeeping
+            return constructor.construct_object(node, deep=True)
         line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
+        if kind is yaml.MappingNode:
             result = LocatedDict()
             result.line = line
             result.key_lines = {}
@@ -108,16 +117,12 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
                 result[key] = convert(value_node)
                 result.key_lines[key] = key_line
             return result
-        if isinstance(node, yaml.SequenceNode):
-            items = LocatedList()
-            items.line = line
-            items.item_lines = []
-            for item in node.value:
-                items.append(convert(item))
-                items.item_lines.append(item.start_mark.line + 1)
-            return items
-        if node.tag == STR_TAG:
-            return node.value  # what construct_object returns for a string, without its bookkeeping
-        return constructor.construct_object(node, deep=True)
+        items = LocatedList()  # a SequenceNode: compose makes no other kinds
+        items.line = line
+        items.item_lines = []
+        for item in node.value:
+            items.append(convert(item))
+            items.item_lines.append(item.start_mark.line + 1)
+        return items
 
     return convert(root), problems
