@@ -8,5 +8,7 @@ echo "== ruff"
 ruff check ivr tests benchmarks
 echo "== ivr validate (shipped menus)"
 ivr validate
+echo "== ivr paths (every path of the shipped menu, called through the simulator)"
+ivr paths --menu menus/wallet.yaml
 echo "== pytest"
 pytest -q "$@"

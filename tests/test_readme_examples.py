@@ -1,0 +1,48 @@
+"""The README's code examples are run as written, so they cannot go stale.
+
+Each ```python block of a README section is executed as a module and every ``test_*`` function it
+defines is called, from the project folder with the service settings cleared from the environment
+(the example means the shipped defaults, not whatever the machine running the tests exports).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+SETTINGS = ("MENU_FILE", "AUDIO_DIR", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "TRUSTED_PROXIES", "IVR_ENV")
+
+
+def python_blocks(section: str) -> list[str]:
+    """The ```python blocks under ``## <section>`` (up to the next ``## `` heading)."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(section)}\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    assert match, f"README has no '## {section}' section"
+    return re.findall(r"^```python\n(.*?)^```", match.group(1), flags=re.M | re.S)
+
+
+def run_tests_in(code: str) -> list[str]:
+    namespace: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(code, str(README), "exec"), namespace)
+    tests = [name for name, value in namespace.items() if name.startswith("test_") and callable(value)]
+    for name in tests:
+        namespace[name]()  # type: ignore[operator]
+    return tests
+
+
+@pytest.fixture
+def project_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_simulator_sections_pytest_example_passes(project_folder):
+    blocks = python_blocks("Simulator")
+    assert blocks, "the Simulator section lost its pytest example"
+    ran = [name for block in blocks for name in run_tests_in(block)]
+    assert ran == ["test_a_mandarin_caller_hears_refund_guidance_and_is_put_through_to_alipay"]
