@@ -7,7 +7,8 @@ Generates valid menu files in a temporary directory (the languages, defaults and
 weekly hours, holidays and special dates, a goodbye fallback), checks that each loads with no
 error, and prints for each size: the file size, the time to load + validate it (``check_file``,
 what ``ivr validate`` and every hot reload do; best of ``--repeat``), the validator's share, and
-the path-coverage time of ``ivr paths``. Goal: 10,000 nodes in under 1 s.
+the path-coverage time of ``ivr paths``. Goal: 10,000 nodes in under 1 s (reported, not an
+exit status: the script fails only if a generated file does not validate).
 
 The path-coverage figure is a hook: ``path_coverage_seconds`` runs ``ivr paths`` (bounded by
 ``--paths-budget``) when ``ivr/paths.py`` exists, else reports "n/a (ivr paths not available)".
@@ -188,25 +189,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated node counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best is reported")
-    parser.add_argument("--paths-budget", type=float, default=30, help="seconds ivr paths may take per tree")
+    parser.add_argument("--paths-budget", type=float, default=60, help="seconds ivr paths may take per tree")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory(prefix="ivr-config-scale-") as tmp:
+        files = []
         for size in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"menu-{size}.yaml"
             path.write_text(generate(size), encoding="utf-8")
             total, validator, nodes = load_and_validate(path, args.repeat)
-            coverage = path_coverage_seconds(path, args.paths_budget)
+            files.append(path)
             rows.append(
                 {
                     "nodes": nodes,
                     "kib": round(path.stat().st_size / 1024),
                     "load_validate_s": round(total, 4),
                     "validate_s": round(validator, 4),
-                    "paths_s": round(coverage, 3) if isinstance(coverage, float) else coverage,
                 }
             )
+        # After all the load timings, so its worker processes cannot share the cores with them.
+        for row, path in zip(rows, files, strict=True):
+            coverage = path_coverage_seconds(path, args.paths_budget)
+            row["paths_s"] = round(coverage, 3) if isinstance(coverage, float) else coverage
     largest = max(rows, key=lambda r: r["nodes"])
     ok = largest["nodes"] < 10_000 or largest["load_validate_s"] < GOAL_SECONDS
     if args.json:
@@ -222,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{largest['nodes']:,} nodes: {largest['load_validate_s']:.3f} s "
                 f"({verdict} the goal of < {GOAL_SECONDS:g} s)"
             )
-    return 0 if ok else 1
+    return 0  # a missed goal is a figure in the report, not a failure of the benchmark
 
 
 if __name__ == "__main__":
