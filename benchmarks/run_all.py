@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if code != 0:
         failed.append("webhooks.py")
 
-    scale_args = ["--repeat", "1", "--sizes", "100,1000"] if args.quick else []
+    scale_args = ["--repeat", "1", "--sizes", "100,1000", "--paths-budget", "5"] if args.quick else []
     code, out = run("config_scale.py", "--json", *scale_args, timeout=1800)
     if out.strip():
         for r in last_json(out)["rows"]:
@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.soak_seconds > 0:
         seconds = min(args.soak_seconds, 20) if args.quick else args.soak_seconds
-        code, out = run("soak.py", "--json", "--seconds", f"{seconds:g}", timeout=seconds + 300)
+        interval = f"{min(10, max(1, seconds)):g}"
+        code, out = run("soak.py", "--json", "--seconds", f"{seconds:g}", "--interval", interval, timeout=seconds + 300)
         if out.strip():
             soak = last_json(out)
             rss = ", ".join(
