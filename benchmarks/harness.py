@@ -45,6 +45,17 @@ WORKERS = 2  # one sync worker per core on the 2-core reference machine
 WORKER_CLASS = "sync"  # gunicorn's default: one request at a time per worker process
 
 
+def service_settings(menu: Path = MENU, audio_dir: Path = ROOT / "audio") -> dict[str, str]:
+    """The real service's settings in every benchmark: a token (signatures checked) and a public URL
+    (what the precomputed signatures were made for), as in production."""
+    return {
+        "MENU_FILE": str(menu),
+        "AUDIO_DIR": str(audio_dir),
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+    }
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

@@ -26,15 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # the sibling module, importable however the script is started
     MENU,
-    PUBLIC_BASE_URL,
-    ROOT,
-    TOKEN,
     WORKER_CLASS,
     WORKERS,
     gunicorn,
     machine,
     rss_kib,
     run_wrk,
+    service_settings,
     webhook_mix,
     write_lua,
 )
@@ -51,12 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seconds must be at least --interval, and --interval at least 1")
 
     mix = webhook_mix(MENU)
-    env = {
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "MENU_FILE": str(MENU),
-        "AUDIO_DIR": str(ROOT / "audio"),
-    }
+    env = service_settings()
     print(
         f"soak: {args.seconds:g} s of {args.connections} connections against ivr.web:create_app() "
         f"({WORKERS} {WORKER_CLASS} gunicorn workers, 127.0.0.1), {len(mix)} signed webhooks in the mix"

@@ -37,15 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # the sibling module, importable however the script is started
     MENU,
-    PUBLIC_BASE_URL,
     ROOT,
-    TOKEN,
     WORKER_CLASS,
     WORKERS,
     WrkResult,
     gunicorn,
     machine,
     run_wrk,
+    service_settings,
     webhook_mix,
     write_lua,
 )
@@ -58,14 +57,7 @@ def check_answers(mix: list, menu: Path, audio_dir: Path) -> None:
     from ivr.simulator import validate_twiml
     from ivr.web import create_app
 
-    client = create_app(
-        {
-            "MENU_FILE": str(menu),
-            "AUDIO_DIR": str(audio_dir),
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        },
-    ).test_client()
+    client = create_app(service_settings(menu, audio_dir)).test_client()
     logging.getLogger("ivr").setLevel(logging.ERROR)  # the mix's bad input is repaired with a warning each
     for hook in mix:
         response = client.post(
@@ -105,17 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     mix = webhook_mix(args.menu)
     audio = args.audio_dir.resolve()
     check_answers(mix, args.menu, args.audio_dir)
-    env = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC_BASE_URL}
+    ours_env = service_settings(args.menu, audio)
+    env = {k: ours_env[k] for k in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")}  # the floor apps need only these
     here = Path(__file__).resolve().parent
-    ours_env = {"MENU_FILE": str(args.menu), "AUDIO_DIR": str(audio)}
     runs: dict[str, list[WrkResult]] = {"ours": [], "floor": [], "floor, unsigned": [], "ours, uncached": []}
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
         lua = write_lua(mix, Path(tmp) / "webhooks.lua")
         with (
-            gunicorn("ivr.web:create_app()", {**env, **ours_env}) as ours,
+            gunicorn("ivr.web:create_app()", ours_env) as ours,
             gunicorn("floor_app:create_app()", env, pythonpath=here) as floor,
             gunicorn("floor_app:create_app()", {**env, "FLOOR_SIGNED": "0"}, pythonpath=here) as unsigned,
-            gunicorn("uncached_app:create_app()", {**env, **ours_env}, pythonpath=here) as uncached,
+            gunicorn("uncached_app:create_app()", ours_env, pythonpath=here) as uncached,
         ):
             servers = {"ours": ours, "floor": floor, "floor, unsigned": unsigned, "ours, uncached": uncached}
             for server in servers.values():  # warm-up: imports, first requests, CPU frequency
