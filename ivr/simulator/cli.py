@@ -109,6 +109,11 @@ def register(subparsers: Any) -> None:
         "--entry-path", help="webhook path (default /voice/incoming in-process; the URL itself over HTTP)"
     )
     parser.add_argument("--menu", help="menu file for the in-process app (default: the app's MENU_FILE setting)")
+    parser.add_argument(
+        "--text",
+        action="store_true",
+        help="in-process only: speak every prompt with <Say>, not pre-rendered audio, so its words are shown",
+    )
     parser.add_argument("--status-callback", help="URL or path that receives the final CallStatus")
     parser.add_argument("--transcript", metavar="FILE", help="write the call transcript as JSON")
     parser.add_argument("--speak", action="store_true", help="play what the caller hears on this machine's speakers")
@@ -142,6 +147,8 @@ def _project_app(args: argparse.Namespace) -> Any:
         settings["MENU_FILE"] = args.menu
     if args.auth_token:
         settings["TWILIO_AUTH_TOKEN"] = args.auth_token
+    if args.text:
+        settings["USE_AUDIO"] = "false"
     clock = fixed_offset_clock(_parse_at(args.at)) if args.at else None
     return create_app(settings or None, clock=clock)
 
@@ -302,6 +309,9 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
             "ivr simulate: --at only works without a URL: it sets the clock of this project's in-process app; "
             "an app behind a URL reads its own clock\n"
         )
+        return 2
+    if args.text and args.url:
+        err.write("ivr simulate: --text only works without a URL: an app behind a URL chooses <Play> or <Say>\n")
         return 2
     try:
         script = parse_script(args.script) if args.script is not None else None

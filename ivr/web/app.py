@@ -76,7 +76,7 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     )
     library = AudioLibrary(settings.audio_dir)
     app.register_blueprint(audio_blueprint(settings.audio_dir, library))
-    audio = _audio_finder(settings, library)
+    audio = _audio_finder(settings, library) if settings.use_audio else None
     documents = DocumentCache(audio)
     app.extensions["ivr"] = {"settings": settings, "menu": menu, "clock": now, "documents": documents}
 

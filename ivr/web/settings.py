@@ -4,6 +4,7 @@
 |---------------------|----------------------|------------------------------------------------------------|
 | MENU_FILE           | menus/wallet.yaml    | the menu tree to serve (re-read when it changes)           |
 | AUDIO_DIR           | audio                | pre-rendered prompts (``ivr audio build``)                  |
+| USE_AUDIO           | true                 | ``false``: every prompt is <Say>, even where audio exists   |
 | TWILIO_AUTH_TOKEN   | (unset)              | checks X-Twilio-Signature on every webhook when set        |
 | PUBLIC_BASE_URL     | (unset)              | the URL Twilio calls, e.g. https://ivr.example.com; used   |
 |                     |                      | for signatures and absolute audio URLs                     |
@@ -24,6 +25,7 @@ from pathlib import Path
 class Settings:
     menu_file: Path = Path("menus/wallet.yaml")
     audio_dir: Path = Path("audio")
+    use_audio: bool = True
     twilio_auth_token: str = ""
     public_base_url: str = ""
     trusted_proxies: int = 0
@@ -40,6 +42,7 @@ class Settings:
         names = {
             "MENU_FILE": "menu_file",
             "AUDIO_DIR": "audio_dir",
+            "USE_AUDIO": "use_audio",
             "TWILIO_AUTH_TOKEN": "twilio_auth_token",
             "PUBLIC_BASE_URL": "public_base_url",
             "TRUSTED_PROXIES": "trusted_proxies",
@@ -56,6 +59,8 @@ class Settings:
             try:
                 if kind == "Path":
                     chosen[field_name] = Path(str(raw))
+                elif kind == "bool":
+                    chosen[field_name] = _boolean(raw)
                 elif kind == "int":
                     chosen[field_name] = int(str(raw))
                 else:
@@ -67,3 +72,14 @@ class Settings:
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None) -> Settings:
         return cls.from_mapping({**os.environ, **(overrides or {})})
+
+
+def _boolean(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("use true or false")

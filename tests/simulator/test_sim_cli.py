@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import pathlib
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -213,3 +214,27 @@ def test_a_terminal_gets_coloured_prompts(live_app, monkeypatch):
     out = FakeTerminal()
     assert sim_cli.run(args, stdin=io.StringIO(), stdout=out) == 0
     assert "\033[1;32m" in out.getvalue()  # <Say> lines in bold green
+
+
+
+def test_text_mode_shows_the_words_of_prompts_that_would_be_played(tmp_path, capsys, monkeypatch):
+    """With pre-rendered audio the caller hears files; --text makes the in-process app say the words."""
+    from ivr.audio.build import build
+    from ivr.cli import main
+    from ivr.loader import load_tree
+    from ivr.prompts import options_prompt
+    from ivr.utterances import Utterance
+
+    menu = pathlib.Path(__file__).parents[2] / "menus" / "examples" / "minimal.yaml"
+    tree = load_tree(menu)
+    text = options_prompt(tree, tree.nodes["main"], "zh-CN")
+    build([Utterance(text, "zh-CN")], tree.languages, tmp_path / "audio", jobs=1, progress=False)
+    monkeypatch.setenv("AUDIO_DIR", str(tmp_path / "audio"))
+
+    assert main(["simulate", "--menu", str(menu), "--script", "1 hangup"]) == 0
+    played = capsys.readouterr().out
+    assert main(["simulate", "--menu", str(menu), "--text", "--script", "1 hangup"]) == 0
+    said = capsys.readouterr().out
+    assert "PLAY" in played and "请选择您要咨询的问题" not in played
+    assert "请选择您要咨询的问题" in said
+    assert main(["simulate", "http://127.0.0.1:9/voice/incoming", "--text"]) == 2
