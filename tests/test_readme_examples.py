@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-SETTINGS = ("MENU_FILE", "AUDIO_DIR", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "TRUSTED_PROXIES", "IVR_ENV")
+SETTINGS = ("MENU_FILE", "AUDIO_DIR", "USE_AUDIO", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "TRUSTED_PROXIES", "IVR_ENV")
 
 
 def python_blocks(section: str) -> list[str]:
