@@ -180,12 +180,7 @@ def _language_prompts(tree: Tree, node: LanguageNode) -> tuple[Say, ...]:
 
 
 def _language_hints(node: LanguageNode) -> tuple[str, ...]:
-    words: list[str] = []
-    for option in node.options:
-        words += [option.label[option.language]]
-        if option.keywords:
-            words += [w for lang in option.keywords.by_lang for w in option.keywords[lang]]
-    return tuple(dict.fromkeys(words))
+    return tuple(dict.fromkeys(w for option in node.options for w in _language_words(option)))
 
 
 def _menu_prompts(tree: Tree, node: MenuNode, lang: str) -> tuple[Say, ...]:
