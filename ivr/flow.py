@@ -188,24 +188,21 @@ def _menu_prompts(tree: Tree, node: MenuNode, lang: str) -> tuple[Say, ...]:
 
 
 def _menu_hints(tree: Tree, node: MenuNode, lang: str) -> tuple[str, ...]:
-    words: list[str] = []
-    for option in node.options:
-        if option.keywords:
-            words += option.keywords[lang]
-        label = prompts.option_label(tree, option, lang)
-        if label:
-            words.append(label)
-    return tuple(dict.fromkeys(words))
+    """Speech hints: every word that chooses an option, so the recogniser expects what the matcher accepts."""
+    return tuple(dict.fromkeys(w for o in node.options for w in _choice_words(tree, ("option", o), lang)))
+
+
+def _short_menu_choices(state: CallState) -> tuple[str, ...]:
+    """The built-in menu of a transfer node: after hours, or after a failed dial."""
+    return prompts.CLOSED_CHOICES if state.mode == "closed" else prompts.FAILED_CHOICES
 
 
 def _short_menu_prompts(tree: Tree, state: CallState) -> tuple[Say, ...]:
-    choices = prompts.CLOSED_CHOICES if state.mode == "closed" else prompts.FAILED_CHOICES
-    return (Say(prompts.short_menu(tree, choices, state.lang), state.lang),)
+    return (Say(prompts.short_menu(tree, _short_menu_choices(state), state.lang), state.lang),)
 
 
 def _short_menu_hints(tree: Tree, state: CallState) -> tuple[str, ...]:
-    choices = prompts.CLOSED_CHOICES if state.mode == "closed" else prompts.FAILED_CHOICES
-    return tuple(w for c in choices for w in (tree.message(f"label_{c}", state.lang), *_words(tree, c, state.lang)))
+    return tuple(w for c in _short_menu_choices(state) for w in _choice_words(tree, (c, None), state.lang))
 
 
 def _words(tree: Tree, name: str, lang: str) -> tuple[str, ...]:
@@ -254,8 +251,7 @@ def _local_choices(tree: Tree, node: Node, state: CallState) -> dict[str, Choice
     if isinstance(node, MenuNode):
         return {o.key: ("option", o) for o in node.options}
     if isinstance(node, TransferNode) and state.mode:
-        choices = prompts.CLOSED_CHOICES if state.mode == "closed" else prompts.FAILED_CHOICES
-        return {getattr(tree.defaults.keys, c): (c, None) for c in choices}
+        return {getattr(tree.defaults.keys, c): (c, None) for c in _short_menu_choices(state)}
     return {}
 
 
