@@ -46,6 +46,7 @@ from ivr.model import (
     Words,
     frozen_map,
 )
+from ivr.validator import validate
 from ivr.yaml_source import LocatedDict, LocatedList, load_yaml
 
 VALID_KEYS = frozenset("0123456789*#")
@@ -130,7 +131,6 @@ def check_file(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
 
 
 def _check_file(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
-    from ivr.validator import validate  # the graph checks need a built tree
 
     file = str(path)
     try:
