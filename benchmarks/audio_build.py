@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/audio_build.py [--menu menus/wallet.yaml] [--jobs N]
 
-Builds every text of the menu (``ivr.utterances.all_utterances``) into a temporary directory and
+Builds every text of the menu (``ivr.call.utterances.all_utterances``) into a temporary directory and
 prints figures from this one run; nothing is asserted (timings belong in a report, not in tests).
 """
 
@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from ivr.audio.build import build  # noqa: E402
 from ivr.audio.tts import Synthesizer  # noqa: E402
-from ivr.loader import load_tree  # noqa: E402
-from ivr.utterances import all_utterances  # noqa: E402
+from ivr.call.checks import load_menu as load_tree  # noqa: E402
+from ivr.call.utterances import all_utterances  # noqa: E402
 
 GOAL_RATIO = 1 / 20
 

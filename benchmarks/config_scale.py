@@ -5,13 +5,12 @@
 Generates valid menu files in a temporary directory (the languages, defaults and messages of
 ``menus/examples/minimal.yaml``; menus of at most 6 options, info nodes, transfers to hotlines with
 weekly hours, holidays and special dates, a goodbye fallback), checks that each loads with no
-error, and prints for each size: the file size, the time to load + validate it (``check_file``,
+error, and prints for each size: the file size, the time to load + validate it (``check_menu``,
 what ``ivr validate`` and every hot reload do; best of ``--repeat``), the validator's share, and
 the path-coverage time of ``ivr paths``. Goal: 10,000 nodes in under 1 s (reported, not an
 exit status: the script fails only if a generated file does not validate).
 
-The path-coverage figure is a hook: ``path_coverage_seconds`` runs ``ivr paths`` (bounded by
-``--paths-budget``) when ``ivr/paths.py`` exists, else reports "n/a (ivr paths not available)".
+The path-coverage figure runs ``ivr paths`` (bounded by ``--paths-budget``).
 """
 
 from __future__ import annotations
@@ -24,14 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from ivr.loader import check_file
-from ivr.validator import validate
+from ivr.call.checks import check_menu
+from ivr.menu.validator import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "menus" / "examples" / "minimal.yaml"
 GOAL_SECONDS = 1.0
 MAX_OPTIONS = 6  # keys 1-6; 0, *, 8 and 9 are the global keys
-NO_PATHS = "n/a (ivr paths not available)"
 
 
 def _header() -> str:
@@ -147,12 +145,12 @@ def generate(nodes: int) -> str:
 
 
 def load_and_validate(path: Path, repeat: int) -> tuple[float, float, int]:
-    """Best-of-``repeat`` seconds for ``check_file`` (load + validate) and for ``validate`` alone; node count."""
+    """Best-of-``repeat`` seconds for ``check_menu`` (load + validate) and for ``validate`` alone; node count."""
     best_total = best_validate = float("inf")
     nodes = 0
     for _ in range(repeat):
         started = time.perf_counter()
-        tree, diagnostics = check_file(path)
+        tree, diagnostics = check_menu(path)
         best_total = min(best_total, time.perf_counter() - started)
         errors = [d for d in diagnostics if d.severity == "error"]
         if tree is None or errors:
@@ -165,18 +163,13 @@ def load_and_validate(path: Path, repeat: int) -> tuple[float, float, int]:
 
 
 def path_coverage_seconds(path: Path, budget: float) -> float | str:
-    """Hook for ``ivr paths`` (path coverage through the simulator, another engineer's command): its
-    wall time on ``path`` when ``ivr/paths.py`` exists and the CLI knows the command, else why not.
+    """The wall time of ``ivr paths`` (path coverage through the simulator) on ``path``.
     Run as the CLI (``--menu``, ``--budget``), so interpreter start-up is included; a run that
     reaches the budget is reported as such, not as a time."""
-    if not (ROOT / "ivr" / "paths.py").is_file():
-        return NO_PATHS
     command = [sys.executable, "-m", "ivr", "paths", "--menu", str(path), "--budget", f"{budget:g}"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, timeout=budget + 120, cwd=ROOT)
     seconds = time.perf_counter() - started
-    if done.returncode == 2 and "invalid choice" in done.stderr:
-        return "n/a (ivr paths not registered in the CLI yet)"
     if done.returncode not in (0, 1):  # 1: something to report, or a bound hit; still a timing
         last = (done.stderr or done.stdout).strip().splitlines()[-1:]
         return f"failed (exit {done.returncode}): {last}"

@@ -32,8 +32,8 @@ from urllib.parse import quote, urlencode
 
 from twilio.request_validator import RequestValidator
 
-from ivr.loader import load_tree
-from ivr.model import InfoNode, LanguageNode, MenuNode, TransferNode
+from ivr.call.checks import load_menu as load_tree
+from ivr.menu.model import InfoNode, LanguageNode, MenuNode, TransferNode
 from ivr.simulator.call_params import CallParties, SidFactory
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from datetime import datetime
 from flask import Flask
 
 import ivr.web.app as web_app
-from ivr.model import Tree
+from ivr.menu.model import Tree
 from ivr.web.documents import Build, DocumentCache
 
 

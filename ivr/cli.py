@@ -17,8 +17,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.graph",
     "ivr.commands.serve",
     "ivr.commands.paths",
-    "ivr.simulator.cli",
-    "ivr.audio.cli",
+    "ivr.commands.simulate",
+    "ivr.commands.audio",
 )
 
 

@@ -1,4 +1,4 @@
-"""``ivr graph`` and ``ivr.diagram``: what is drawn, and that both syntaxes are valid whatever the texts say.
+"""``ivr graph`` and ``ivr.menu.diagram``: what is drawn, and that both syntaxes are valid whatever the texts say.
 
 DOT is checked by Graphviz itself (``dot -Tsvg`` must accept it, and ``dot -Tjson`` must read back every
 label exactly as written, quotes, brackets and Chinese included). Mermaid has no offline checker here,
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from ivr.cli import main
-from ivr.diagram import ANY_MENU, HANG_UP, PREVIOUS, Arrow, Diagram, build, mermaid_ids, to_dot, to_mermaid
-from ivr.loader import check_file
-from ivr.model import Tree
+from ivr.menu.diagram import ANY_MENU, HANG_UP, PREVIOUS, Arrow, Diagram, build, mermaid_ids, to_dot, to_mermaid
+from ivr.menu.loader import check_file
+from ivr.menu.model import Tree
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLEAN = FIXTURES / "clean.yaml"

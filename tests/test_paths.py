@@ -16,10 +16,10 @@ from xml.sax.saxutils import escape
 import pytest
 from flask import Flask, Response, request
 
-from ivr import flow
+from ivr.call import flow
 from ivr.cli import main
-from ivr.loader import load_tree
-from ivr.paths import GROUPS, AppFactory, Report, choose_moments, explore, project_app
+from ivr.coverage.explorer import GROUPS, AppFactory, Report, choose_moments, explore, project_app
+from ivr.menu.loader import load_tree
 from ivr.simulator import Simulator
 from ivr.simulator.script import parse_script
 

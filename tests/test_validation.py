@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
+from ivr.call.checks import check_menu as check_file
 from ivr.cli import main
 from ivr.commands.validate import use_colour, validate_files
-from ivr.diagnostics import Diagnostic
-from ivr.loader import check_file
-from ivr.yaml_source import QUOTE_TIP
+from ivr.menu.diagnostics import Diagnostic
+from ivr.menu.yaml_source import QUOTE_TIP
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

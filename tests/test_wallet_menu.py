@@ -3,7 +3,7 @@
 Every support topic and hotline named in the four seed articles must be reachable by key
 presses in both languages, numbers must be the articles' numbers, menus short, prompts short
 enough to follow, and the after-hours path must really exist. Calls are driven through the
-call-flow core (``ivr.flow``), so these tests check what a caller hears and where they land,
+call-flow core (``ivr.call.flow``), so these tests check what a caller hears and where they land,
 not how the file happens to be written.
 """
 
@@ -17,13 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr import flow
-from ivr.callstate import CallState
-from ivr.flow import CallerInput, Hangup, Listen, Say, Transfer
-from ivr.hours import is_open
-from ivr.loader import check_file
-from ivr.model import InfoNode, LanguageNode, MenuNode, TransferNode, Tree
-from ivr.prompts import (
+from ivr.call import flow
+from ivr.call.callstate import CallState
+from ivr.call.flow import CallerInput, Hangup, Listen, Say, Transfer
+from ivr.call.hours import is_open
+from ivr.call.prompts import (
     guidance,
     language_choices,
     number_spoken,
@@ -31,7 +29,9 @@ from ivr.prompts import (
     options_prompt,
     speaking_seconds,
 )
-from ivr.utterances import all_utterances
+from ivr.call.utterances import all_utterances
+from ivr.menu.loader import check_file
+from ivr.menu.model import InfoNode, LanguageNode, MenuNode, TransferNode, Tree
 
 MENU = Path(__file__).resolve().parents[1] / "menus" / "wallet.yaml"
 LANGS = ("zh-CN", "en-US")

@@ -17,6 +17,6 @@ The modules, from the bottom up (only ``tts`` and ``build`` import pyttsx3; the 
 
 from __future__ import annotations
 
-from ivr.utterances import Utterance  # one type for "a text a caller can hear", shared with the flow
+from ivr.call.utterances import Utterance  # one type for "a text a caller can hear", shared with the flow
 
 __all__ = ["Utterance"]

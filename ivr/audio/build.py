@@ -46,11 +46,11 @@ from ivr.audio.manifest import (
     write_manifest,
 )
 from ivr.audio.progress import Progress
-from ivr.model import Language, Source
+from ivr.menu.model import Language, Source
 
 
 class Spoken(Protocol):
-    """What ``build`` needs of an utterance (``ivr.utterances.Utterance`` has it)."""
+    """What ``build`` needs of an utterance (``ivr.call.utterances.Utterance`` has it)."""
 
     @property
     def text(self) -> str: ...

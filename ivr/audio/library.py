@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ivr.audio.cache import FORMAT
 from ivr.audio.manifest import ManifestError, manifest_path, read_manifest
-from ivr.model import Language
+from ivr.menu.model import Language
 
 RECHECK_SECONDS = 1.0
 

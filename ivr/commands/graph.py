@@ -1,6 +1,6 @@
 """`ivr graph FILE --format mermaid|dot [--lang zh-CN] [-o OUT]`: draw a menu tree.
 
-A thin adapter over ``ivr.diagram``: load and check the file, draw it, write the text. A file with
+A thin adapter over ``ivr.menu.diagram``: load and check the file, draw it, write the text. A file with
 errors is not drawn: its errors are printed instead (as ``ivr validate`` would), because a drawing
 of a tree that cannot be served would be reviewed as if it could.
 """
@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ivr.call.checks import check_menu
 from ivr.commands.validate import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, format_diagnostic
-from ivr.diagram import FORMATS, render
-from ivr.loader import check_file
+from ivr.menu.diagram import FORMATS, render
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"ivr graph: {path}: no such file", file=sys.stderr)
         return EXIT_USAGE
-    tree, diagnostics = check_file(path)
+    tree, diagnostics = check_menu(path)
     errors = [d for d in diagnostics if d.severity == "error"]
     if tree is None or errors:
         for diagnostic in errors:

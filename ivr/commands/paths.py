@@ -1,6 +1,6 @@
 """`ivr paths [--menu FILE] [--json OUT] [--max-calls N] [--budget SECONDS]`: call every path of a menu.
 
-A thin adapter over ``ivr.paths``: check the file, walk it through the simulator against this
+A thin adapter over ``ivr.coverage.explorer``: check the file, walk it through the simulator against this
 project's app (in-process, prompts as ``<Say>`` unless ``--audio-dir`` names built audio), print the
 coverage table and every finding with the ``ivr simulate`` command that reproduces it. CI gates on the
 exit status: 0 everything reached and no error; 1 an error (TwiML problem, HTTP failure, dead end,
@@ -19,10 +19,10 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from ivr.call.checks import check_menu
 from ivr.commands.validate import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, format_diagnostic
-from ivr.loader import check_file
-from ivr.model import Tree
-from ivr.paths import GROUPS, Report, describe_moment, explore, project_app
+from ivr.coverage.explorer import GROUPS, Report, describe_moment, explore, project_app
+from ivr.menu.model import Tree
 
 DEFAULT_MENU = "menus/wallet.yaml"
 DEFAULT_BUDGET = 600.0
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     if args.max_calls is not None and args.max_calls < 1:
         print("ivr paths: --max-calls must be at least 1", file=err)
         return EXIT_USAGE
-    tree, diagnostics = check_file(path)
+    tree, diagnostics = check_menu(path)
     errors = [d for d in diagnostics if d.severity == "error"]
     if tree is None or errors:
         for diagnostic in errors:

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ivr.diagnostics import Diagnostic
-from ivr.loader import check_file
-from ivr.model import Tree
+from ivr.call.checks import check_menu
+from ivr.menu.diagnostics import Diagnostic
+from ivr.menu.model import Tree
 
 MENU_DIR = "menus"
 
@@ -101,7 +101,7 @@ def validate_files(
             print(f"ivr validate: {path}: is a folder, not a menu file", file=err)
             missing = True
             continue
-        tree, diagnostics = check_file(path)
+        tree, diagnostics = check_menu(path)
         errors = [d for d in diagnostics if d.severity == "error"]
         warnings = [d for d in diagnostics if d.severity == "warning"]
         for diagnostic in sorted(errors, key=_by_line) + sorted(warnings, key=_by_line):

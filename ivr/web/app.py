@@ -1,7 +1,7 @@
 """The Flask app factory: settings, menu, signatures and routes wired together, nothing more.
 
 The routes are thin: read Twilio's parameters and the call state from the URL, ask the pure
-core (``ivr.flow``) what happens next at this moment, render it as TwiML. Whatever goes wrong
+core (``ivr.call.flow``) what happens next at this moment, render it as TwiML. Whatever goes wrong
 inside becomes TwiML that apologises and returns the caller to the main menu: Twilio turns an
 HTTP 500 into "an application error has occurred" and a hang-up, a customer lost.
 """
@@ -19,16 +19,16 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import flow
 from ivr.audio.library import AudioLibrary
-from ivr.callstate import CallState
-from ivr.model import Language, Tree
-from ivr.twiml import Event, FindAudio, TwimlRenderer
+from ivr.call import flow
+from ivr.call.callstate import CallState
+from ivr.menu.model import Language, Tree
 from ivr.web.audio_files import audio_blueprint
 from ivr.web.documents import DocumentCache
 from ivr.web.menu_source import MenuSource
 from ivr.web.security import SignatureCheck
 from ivr.web.settings import Settings
+from ivr.web.twiml import Event, FindAudio, TwimlRenderer
 
 log = logging.getLogger("ivr.web")
 Clock = Callable[[], datetime]

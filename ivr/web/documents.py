@@ -29,8 +29,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime
 
-from ivr.model import Language, Tree
-from ivr.twiml import FindAudio
+from ivr.menu.model import Language, Tree
+from ivr.web.twiml import FindAudio
 
 Lookup = tuple[str, Language, str | None]  # text, language, the file URL the renderer got (or None)
 Build = Callable[[FindAudio | None], str]  # renders the document with the given audio lookup

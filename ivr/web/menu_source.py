@@ -13,9 +13,9 @@ import os
 import threading
 from pathlib import Path
 
-from ivr.diagnostics import ConfigError
-from ivr.loader import load_tree
-from ivr.model import Tree
+from ivr.call.checks import load_menu
+from ivr.menu.diagnostics import ConfigError
+from ivr.menu.model import Tree
 
 log = logging.getLogger("ivr.menu")
 
@@ -25,7 +25,7 @@ class MenuSource:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._signature = self._stat()
-        self._tree = load_tree(self.path)  # the first load must succeed: nothing to fall back to
+        self._tree = load_menu(self.path)  # the first load must succeed: nothing to fall back to
         self._rejected: tuple[int, int, int] | None = None
         self.version = 1  # bumps on every successful reload (used to key caches)
 
@@ -47,7 +47,7 @@ class MenuSource:
 
     def _reload(self, signature: tuple[int, int, int]) -> None:
         try:
-            tree = load_tree(self.path)
+            tree = load_menu(self.path)
         except ConfigError as exc:
             self._rejected = signature
             log.error(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.loader import load_tree
-from ivr.model import Language
+from ivr.menu.loader import load_tree
+from ivr.menu.model import Language
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_MENU = ROOT / "menus" / "examples" / "minimal.yaml"

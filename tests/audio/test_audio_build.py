@@ -18,7 +18,7 @@ from ivr.audio.build import build
 from ivr.audio.cache import FORMAT, file_name, is_audio_file_name
 from ivr.audio.manifest import TEMP_PREFIX, read_manifest
 from ivr.audio.progress import Progress
-from ivr.model import Language, Source
+from ivr.menu.model import Language, Source
 
 
 def at(line: int) -> Source:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import ivr.utterances
+import ivr.call.utterances
 from ivr.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,8 +16,8 @@ EXAMPLE = str(ROOT / "menus" / "examples" / "minimal.yaml")
 @pytest.fixture(autouse=True)
 def few_prompts(monkeypatch):
     """The menu's first six texts (both languages) rather than all 116: the suite stays fast."""
-    every = ivr.utterances.all_utterances
-    monkeypatch.setattr(ivr.utterances, "all_utterances", lambda tree: every(tree)[:6])
+    every = ivr.call.utterances.all_utterances
+    monkeypatch.setattr(ivr.call.utterances, "all_utterances", lambda tree: every(tree)[:6])
 
 
 def test_check_fails_before_a_build_then_build_then_check_passes(tmp_path, capsys):

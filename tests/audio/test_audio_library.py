@@ -10,7 +10,7 @@ from ivr.audio.build import build
 from ivr.audio.cache import FORMAT, file_name
 from ivr.audio.library import AudioLibrary
 from ivr.audio.manifest import Entry, Manifest, write_manifest
-from ivr.model import Source
+from ivr.menu.model import Source
 
 WHERE = Source("menus/wallet.yaml", 5)
 

@@ -15,7 +15,7 @@ from ivr.audio import Utterance
 from ivr.audio.build import BuildReport, build
 from ivr.audio.manifest import read_manifest
 from ivr.audio.tts import SAMPLE_RATE, Synthesizer, VoiceError
-from ivr.model import Language, Source
+from ivr.menu.model import Language, Source
 
 SHORT_EN = "Welcome to the wallet support line."
 LONG_EN = "Ask for the refund on the order page and give a reason. Once approved, the money goes back to your account."

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ivr import flow
-from ivr.callstate import CallState
-from ivr.flow import CallerInput, Hangup, Listen, Record, Say, Transfer
-from ivr.loader import load_tree
+from ivr.call import flow
+from ivr.call.callstate import CallState
+from ivr.call.flow import CallerInput, Hangup, Listen, Record, Say, Transfer
+from ivr.menu.loader import load_tree
 
 EXAMPLE = Path(__file__).parents[2] / "menus" / "examples" / "minimal.yaml"
 OPEN = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # Tuesday 11:00 in Shanghai: every hotline open
@@ -182,7 +182,7 @@ def test_revisiting_a_node_cuts_the_trail(tree):
 
 def test_an_option_keyword_that_is_also_a_global_word_still_works(tree):
     # refunds' key 3 is "main menu"; "主菜单" is also a global word for the main menu: same effect, no tie
-    from ivr.model import Words
+    from ivr.menu.model import Words
 
     refunds = tree.nodes["refunds"]
     option = replace(refunds.options[2], keywords=Words({"zh-CN": ("主菜单",)}, refunds.source))

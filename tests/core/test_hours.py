@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.hours import is_open, next_opening, opening_spoken, week_spoken
-from ivr.loader import load_tree
+from ivr.call.hours import is_open, next_opening, opening_spoken, week_spoken
+from ivr.menu.loader import load_tree
 
 EXAMPLE = Path(__file__).parents[2] / "menus" / "examples" / "minimal.yaml"
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ivr.loader import check_file
+from ivr.menu.loader import check_file
 
 EXAMPLE = Path(__file__).parents[2] / "menus" / "examples" / "minimal.yaml"
 

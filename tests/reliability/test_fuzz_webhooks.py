@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from reliability_support import FUZZ_SETTINGS, SENT, ErrorLog, Raw, call_raw
 
-from ivr.loader import load_tree
+from ivr.menu.loader import load_tree
 from ivr.simulator import validate_twiml
 from ivr.web import create_app
 

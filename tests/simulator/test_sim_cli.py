@@ -13,7 +13,7 @@ import soundfile
 from sim_app import TOKEN, create_app
 
 from ivr.cli import build_parser
-from ivr.simulator import cli as sim_cli
+from ivr.commands import simulate as sim_cli
 from ivr.simulator.caller import DialOutcome, HangUp, Press, Silence, Speak
 from ivr.simulator.script import ScriptError, parse_script
 
@@ -220,10 +220,10 @@ def test_a_terminal_gets_coloured_prompts(live_app, monkeypatch):
 def test_text_mode_shows_the_words_of_prompts_that_would_be_played(tmp_path, capsys, monkeypatch):
     """With pre-rendered audio the caller hears files; --text makes the in-process app say the words."""
     from ivr.audio.build import build
+    from ivr.call.prompts import options_prompt
+    from ivr.call.utterances import Utterance
     from ivr.cli import main
-    from ivr.loader import load_tree
-    from ivr.prompts import options_prompt
-    from ivr.utterances import Utterance
+    from ivr.menu.loader import load_tree
 
     menu = pathlib.Path(__file__).parents[2] / "menus" / "examples" / "minimal.yaml"
     tree = load_tree(menu)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ivr import prompts
 from ivr.audio.build import build
-from ivr.loader import load_tree
-from ivr.utterances import Utterance
+from ivr.call import prompts
+from ivr.call.utterances import Utterance
+from ivr.menu.loader import load_tree
 from ivr.web import create_app
 
 EXAMPLE = Path(__file__).parents[2] / "menus" / "examples" / "minimal.yaml"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ivr.loader import load_tree
+from ivr.menu.loader import load_tree
 from ivr.web import create_app
 from ivr.web.documents import DocumentCache
 
@@ -74,7 +74,7 @@ def test_a_repaired_state_is_not_kept_so_its_warning_is_logged_every_time(menu_f
 
 
 def test_an_answer_that_failed_is_not_kept(menu_file, monkeypatch):
-    from ivr import flow
+    from ivr.call import flow
 
     client = app_for(menu_file).test_client()
     real = flow.respond

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ivr.loader import load_tree
-from ivr.model import InfoNode, LanguageNode, MenuNode, TransferNode
+from ivr.menu.loader import load_tree
+from ivr.menu.model import InfoNode, LanguageNode, MenuNode, TransferNode
 from ivr.simulator import validate_twiml
 from ivr.web import create_app
 

@@ -114,7 +114,7 @@ def test_oversized_body_gets_twiml_not_a_server_error(client):
 
 
 def test_an_unexpected_error_apologises_and_returns_to_the_main_menu(client, monkeypatch):
-    from ivr import flow
+    from ivr.call import flow
 
     def broken(*_args):
         raise RuntimeError("boom")

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from ivr.diagnostics import Diagnostic
-from ivr.model import Source
+from ivr.menu.diagnostics import Diagnostic
+from ivr.menu.model import Source
 
 # libyaml's parser when PyYAML was built with it: the pure-Python scanner needs ~18 s for a
 # 10,000-node menu (benchmarks/config_scale.py), libyaml a tenth of that. Same nodes, same line marks,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from ivr.model import Source
+from ivr.menu.model import Source
 
 Severity = Literal["error", "warning"]
 

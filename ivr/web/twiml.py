@@ -15,9 +15,9 @@ from typing import Literal
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr.callstate import CallState
-from ivr.flow import Hangup, Listen, Record, Say, Step, Transfer
-from ivr.model import Language, Tree
+from ivr.call.callstate import CallState
+from ivr.call.flow import Hangup, Listen, Record, Say, Step, Transfer
+from ivr.menu.model import Language, Tree
 
 Event = Literal["enter", "input", "dialed", "recorded"]
 UrlFor = Callable[[Event, CallState], str]

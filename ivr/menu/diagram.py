@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ivr.model import GoodbyeNode, InfoNode, LanguageNode, MenuNode, Node, TransferNode, Tree
+from ivr.menu.model import GoodbyeNode, InfoNode, LanguageNode, MenuNode, Node, TransferNode, Tree
 
 Format = Literal["mermaid", "dot"]
 FORMATS: tuple[Format, ...] = ("mermaid", "dot")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ivr.diagnostics import ConfigError
+from ivr.menu.diagnostics import ConfigError
 
 DEFAULT_MENU = "menus/wallet.yaml"
 DEFAULT_AUDIO_DIR = "audio"
@@ -47,11 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_build(args: argparse.Namespace) -> int:
     """Entry point of ``ivr audio build``; returns the exit code."""
     from ivr.audio.build import build
-    from ivr.loader import load_tree
-    from ivr.utterances import all_utterances
+    from ivr.call.checks import load_menu
+    from ivr.call.utterances import all_utterances
 
     try:
-        tree = load_tree(args.menu)
+        tree = load_menu(args.menu)
     except ConfigError as exc:
         print(f"ivr audio build: {args.menu} has errors; fix them first (`ivr validate {args.menu}`):", file=sys.stderr)
         print(exc, file=sys.stderr)

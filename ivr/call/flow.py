@@ -22,10 +22,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from ivr import prompts
-from ivr.callstate import MAX_TRAIL, CallState
-from ivr.hours import is_open, opening_spoken
-from ivr.model import (
+from ivr.call import prompts
+from ivr.call.callstate import MAX_TRAIL, CallState
+from ivr.call.hours import is_open, opening_spoken
+from ivr.call.speech import match, spoken_key
+from ivr.menu.model import (
     GoodbyeNode,
     InfoNode,
     LanguageNode,
@@ -36,7 +37,6 @@ from ivr.model import (
     TransferNode,
     Tree,
 )
-from ivr.speech import match, spoken_key
 
 # --- what the caller experiences --------------------------------------------------------------
 

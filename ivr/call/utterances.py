@@ -1,7 +1,7 @@
 """Every text a caller can hear from a tree, in every language: the audio build's work list.
 
-It is derived from the same composing functions the call flow uses (``ivr.prompts``,
-``ivr.hours``), so what is pre-rendered is exactly what is said. Texts that vary per call are
+It is derived from the same composing functions the call flow uses (``ivr.call.prompts``,
+``ivr.call.hours``), so what is pre-rendered is exactly what is said. Texts that vary per call are
 finite here: "opens again <day> at <time>" is enumerated over the days and the hotlines'
 opening times.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ivr import prompts
-from ivr.hours import opening_minutes, time_spoken
-from ivr.model import GoodbyeNode, Hours, InfoNode, LanguageNode, MenuNode, Source, TransferNode, Tree
+from ivr.call import prompts
+from ivr.call.hours import opening_minutes, time_spoken
+from ivr.menu.model import GoodbyeNode, Hours, InfoNode, LanguageNode, MenuNode, Source, TransferNode, Tree
 
 DIAL_PROBLEMS = ("busy", "no-answer", "failed")
 STANDALONE_MESSAGES = ("goodbye", "record_thanks", "error_apology")  # said whole; the rest are pieces

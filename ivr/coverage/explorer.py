@@ -3,7 +3,7 @@
 ``ivr paths`` answers "can a caller get everywhere, and does every way through end well?" by
 *calling the line*: the explorer only presses keys, speaks, stays silent, leaves messages and
 answers dials through :mod:`ivr.simulator`, which speaks nothing but Twilio's protocol to the app.
-It never calls ``ivr.flow``. The tree (``ivr.loader``) is read for the denominators only -- which
+It never calls ``ivr.call.flow``. The tree (``ivr.menu.loader``) is read for the denominators only -- which
 nodes, options and branches exist -- and the app's URL scheme
 (``/voice/node/<node>[/input|/dialed|/recorded]?lang=&ni=&nm=&trail=&mode=``) maps what the
 simulator fetched back to those nodes.
@@ -42,9 +42,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from ivr.callstate import CallState
-from ivr.hours import is_open, ranges_on, zone
-from ivr.model import GoodbyeNode, LanguageNode, MenuNode, Node, TransferNode, Tree
+from ivr.call.callstate import CallState
+from ivr.call.hours import is_open, ranges_on, zone
+from ivr.menu.model import GoodbyeNode, LanguageNode, MenuNode, Node, TransferNode, Tree
 from ivr.simulator import Call, Simulator
 from ivr.simulator.caller import CallerAction, DialOutcome, Ended, Press, Silence, Speak, Waiting
 from ivr.simulator.transcript import Event

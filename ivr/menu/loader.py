@@ -4,7 +4,7 @@ The loader is deliberately lenient while it reads: a broken option or node is re
 skipped, and reading goes on, so one ``ivr validate`` run shows an editor all their typos at
 once. Structural problems (wrong types, unknown fields, missing languages, malformed hours,
 undialable numbers) are found here; problems about the tree as a graph are found by
-``ivr.validator`` on the model this produces.
+``ivr.menu.validator`` on the model this produces.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.diagnostics import ConfigError, Diagnostic, did_you_mean
-from ivr.model import (
+from ivr.menu.diagnostics import ConfigError, Diagnostic, did_you_mean
+from ivr.menu.model import (
     GLOBAL_ACTIONS,
     SITUATION_KEYS,
     Defaults,
@@ -46,8 +46,8 @@ from ivr.model import (
     Words,
     frozen_map,
 )
-from ivr.validator import validate
-from ivr.yaml_source import LocatedDict, LocatedList, load_yaml
+from ivr.menu.validator import validate
+from ivr.menu.yaml_source import LocatedDict, LocatedList, load_yaml
 
 VALID_KEYS = frozenset("0123456789*#")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")

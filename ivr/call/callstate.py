@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from ivr.model import Tree
+from ivr.menu.model import Tree
 
 Mode = Literal["", "closed", "failed"]
 MODES: tuple[Mode, ...] = ("", "closed", "failed")

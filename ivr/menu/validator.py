@@ -2,8 +2,9 @@
 
 The loader checks each piece on its own; this module checks how the pieces fit: targets that
 do not exist, nodes nobody can reach, keys that clash with the global keys, menus a caller
-cannot leave, prompts too long to listen to. It reads the model only, so it is as fast as
-the tree is large (10,000 nodes validate in well under a second).
+cannot leave. It reads the model only, so it is as fast as the tree is large (10,000 nodes
+validate in well under a second). How the tree *sounds* (prompts too long to listen to, options
+with nothing to call them) needs the call layer's sentences: ``ivr.call.checks`` adds that.
 """
 
 from __future__ import annotations
@@ -11,23 +12,19 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 
-from ivr.diagnostics import Diagnostic, did_you_mean
-from ivr.model import (
+from ivr.menu.diagnostics import Diagnostic, did_you_mean
+from ivr.menu.model import (
     GoodbyeNode,
-    InfoNode,
     LanguageNode,
     MenuNode,
     Node,
     Reprompts,
     Source,
-    Text,
     TransferNode,
     Tree,
 )
-from ivr.prompts import language_choices, option_label, options_prompt, speaking_seconds
 
 MAX_OPTIONS = 9
-LONGEST_PROMPT_SECONDS = 30.0
 
 
 def validate(
@@ -114,22 +111,18 @@ class _Checks:
             for lang in tree.language_codes:
                 if lang not in {o.language for o in node.options}:
                     yield self.error(node.source, f"node '{node.id}' offers no option for {lang}")
-            seconds = sum(speaking_seconds(text) for text, _ in language_choices(tree, node))
-            if seconds > LONGEST_PROMPT_SECONDS:
-                yield self.too_long(node.source, f"node '{node.id}' language choice", seconds)
         elif isinstance(node, MenuNode):
             yield from self.menu(node)
-        elif isinstance(node, TransferNode):
-            if node.hotline not in tree.hotlines and node.hotline not in self.broken_hotlines:
-                yield self.error(
-                    node.source,
-                    f"node '{node.id}' transfers to hotline '{node.hotline}', which is not a hotline"
-                    f"{did_you_mean(node.hotline, [*tree.hotlines, *self.broken_hotlines])}",
-                )
-            if node.tip is not None:
-                yield from self.long_text(node.tip, f"node '{node.id}' tip")
-        elif isinstance(node, GoodbyeNode) and node.text is not None:
-            yield from self.long_text(node.text, f"node '{node.id}' text")
+        elif (
+            isinstance(node, TransferNode)
+            and node.hotline not in tree.hotlines
+            and node.hotline not in self.broken_hotlines
+        ):
+            yield self.error(
+                node.source,
+                f"node '{node.id}' transfers to hotline '{node.hotline}', which is not a hotline"
+                f"{did_you_mean(node.hotline, [*tree.hotlines, *self.broken_hotlines])}",
+            )
 
     def menu(self, node: MenuNode) -> Iterator[Diagnostic]:
         tree = self.tree
@@ -147,14 +140,6 @@ class _Checks:
                 yield self.error(option.source, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
             if option.action == "help" and tree.help is None:
                 yield self.error(option.source, f"option '{option.key}' asks for help, but the file names no help node")
-            if option.target in tree.nodes or option.action != "goto":  # a broken target has its own error
-                for lang in tree.language_codes:
-                    if not option_label(tree, option, lang):
-                        yield self.error(
-                            option.source,
-                            f"option '{option.key}' has no label in {lang}, and '{option.target}' has no title",
-                        )
-                        break
         yield from self.duplicate_keys(node, [(o.key, o.source) for o in node.options])
         if len(node.options) > MAX_OPTIONS:
             yield self.error(
@@ -173,16 +158,6 @@ class _Checks:
             yield self.error(node.source, f"{what} has no fallback, and defaults name none")
         yield from self.ambiguous_keywords(node)
         yield from self.unheard_reprompts(node.reprompts, f"{what} reprompts", node.source)
-        if isinstance(node, InfoNode) and node.text is not None:
-            yield from self.long_text(node.text, f"{what} guidance")
-        if all(tree.messages.get(m) for m in ("option", "global_keys")):
-            for lang in tree.language_codes:
-                try:
-                    seconds = speaking_seconds(options_prompt(tree, node, lang))
-                except (KeyError, IndexError, ValueError):
-                    continue  # a broken message is reported where it is written
-                if seconds > LONGEST_PROMPT_SECONDS:
-                    yield self.too_long(node.source, f"{what} menu prompt in {lang}", seconds)
 
     def duplicate_keys(self, node: Node, keys: list[tuple[str, Source]]) -> Iterator[Diagnostic]:
         first: dict[str, Source] = {}
@@ -218,19 +193,6 @@ class _Checks:
                         f"node '{node.id}': the {lang} keyword '{word}' belongs to "
                         f"{count} options, so saying it chooses none",
                     )
-
-    def long_text(self, text: Text, what: str) -> Iterator[Diagnostic]:
-        for lang, words in text.by_lang.items():
-            seconds = speaking_seconds(words)
-            if seconds > LONGEST_PROMPT_SECONDS:
-                yield self.too_long(text.source, f"{what} in {lang}", seconds)
-
-    def too_long(self, source: Source, what: str, seconds: float) -> Diagnostic:
-        return self.warning(
-            source,
-            f"{what} takes about {seconds:.0f} s to say; callers lose track after "
-            f"{LONGEST_PROMPT_SECONDS:.0f} s: shorten it or split it",
-        )
 
     def successors(self, node: Node) -> Iterator[str]:
         tree = self.tree

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from ivr.hours import week_spoken
-from ivr.model import Hotline, InfoNode, LanguageNode, MenuNode, Option, TransferNode, Tree
-from ivr.sentences import join
+from ivr.call.hours import week_spoken
+from ivr.call.sentences import join
+from ivr.menu.model import Hotline, InfoNode, LanguageNode, MenuNode, Option, TransferNode, Tree
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")

@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from ivr.model import Hours, TimeRange, Tree
-from ivr.sentences import join
+from ivr.call.sentences import join
+from ivr.menu.model import Hours, TimeRange, Tree
 
 MINUTES_PER_DAY = 24 * 60
 SEARCH_DAYS = 366  # how far ahead "next opening" looks before concluding the line never opens

@@ -1,0 +1,96 @@
+"""How a menu sounds: the checks that need the call's own sentences, on top of the file's checks.
+
+``ivr.menu`` checks the file and the graph; it cannot know what a caller hears, because the
+sentences (an option announced as "退款，请按1。", the global keys, the language choice) are
+composed here, in the call layer. So this module adds those checks, and every place that serves
+or reports a menu (``ivr validate``, the webhooks, the audio build) loads it through
+``check_menu`` / ``load_menu`` and sees one list of problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ivr.call.prompts import language_choices, option_label, options_prompt, speaking_seconds
+from ivr.menu.diagnostics import ConfigError, Diagnostic
+from ivr.menu.loader import check_file
+from ivr.menu.model import GoodbyeNode, InfoNode, LanguageNode, MenuNode, Source, Text, TransferNode, Tree
+
+LONGEST_PROMPT_SECONDS = 30.0
+
+
+def check_menu(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
+    """Every problem of a menu file: the file's and the graph's (``check_file``), then how it sounds."""
+    tree, diagnostics = check_file(path)
+    if tree is not None:
+        diagnostics = sorted({*diagnostics, *spoken_problems(tree)})
+    return tree, diagnostics
+
+
+def load_menu(path: str | Path) -> Tree:
+    """Load and fully check a menu file; raise ``ConfigError`` listing every error."""
+    tree, diagnostics = check_menu(path)
+    if tree is None or any(d.severity == "error" for d in diagnostics):
+        raise ConfigError(diagnostics)
+    return tree
+
+
+def spoken_problems(tree: Tree) -> list[Diagnostic]:
+    """Options a caller would hear no name for (an error), and prompts too long to follow (warnings)."""
+    return list(_spoken(tree))
+
+
+def _spoken(tree: Tree) -> Iterator[Diagnostic]:
+    for node in tree.nodes.values():
+        what = f"node '{node.id}'"
+        if isinstance(node, LanguageNode):
+            seconds = sum(speaking_seconds(text) for text, _ in language_choices(tree, node))
+            if seconds > LONGEST_PROMPT_SECONDS:
+                yield _too_long(node.source, f"{what} language choice", seconds)
+        elif isinstance(node, MenuNode):
+            yield from _menu(tree, node)
+        elif isinstance(node, TransferNode) and node.tip is not None:
+            yield from _long_text(node.tip, f"{what} tip")
+        elif isinstance(node, GoodbyeNode) and node.text is not None:
+            yield from _long_text(node.text, f"{what} text")
+
+
+def _menu(tree: Tree, node: MenuNode) -> Iterator[Diagnostic]:
+    what = f"node '{node.id}'"
+    for option in node.options:
+        if option.target in tree.nodes or option.action != "goto":  # a broken target has its own error
+            for lang in tree.language_codes:
+                if not option_label(tree, option, lang):
+                    yield Diagnostic(
+                        option.source,
+                        "error",
+                        f"option '{option.key}' has no label in {lang}, and '{option.target}' has no title",
+                    )
+                    break
+    if isinstance(node, InfoNode) and node.text is not None:
+        yield from _long_text(node.text, f"{what} guidance")
+    if all(tree.messages.get(m) for m in ("option", "global_keys")):
+        for lang in tree.language_codes:
+            try:
+                seconds = speaking_seconds(options_prompt(tree, node, lang))
+            except (KeyError, IndexError, ValueError):
+                continue  # a broken message is reported where it is written
+            if seconds > LONGEST_PROMPT_SECONDS:
+                yield _too_long(node.source, f"{what} menu prompt in {lang}", seconds)
+
+
+def _long_text(text: Text, what: str) -> Iterator[Diagnostic]:
+    for lang, words in text.by_lang.items():
+        seconds = speaking_seconds(words)
+        if seconds > LONGEST_PROMPT_SECONDS:
+            yield _too_long(text.source, f"{what} in {lang}", seconds)
+
+
+def _too_long(source: Source, what: str, seconds: float) -> Diagnostic:
+    return Diagnostic(
+        source,
+        "warning",
+        f"{what} takes about {seconds:.0f} s to say; callers lose track after "
+        f"{LONGEST_PROMPT_SECONDS:.0f} s: shorten it or split it",
+    )
