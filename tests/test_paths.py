@@ -18,7 +18,8 @@ from flask import Flask, Response, request
 
 from ivr.call import flow
 from ivr.cli import main
-from ivr.coverage.explorer import GROUPS, AppFactory, Report, choose_moments, explore, project_app
+from ivr.commands.paths import project_app
+from ivr.coverage import GROUPS, AppFactory, Report, choose_moments, explore
 from ivr.menu.loader import load_tree
 from ivr.simulator import Simulator
 from ivr.simulator.script import parse_script

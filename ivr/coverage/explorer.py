@@ -3,10 +3,12 @@
 ``ivr paths`` answers "can a caller get everywhere, and does every way through end well?" by
 *calling the line*: the explorer only presses keys, speaks, stays silent, leaves messages and
 answers dials through :mod:`ivr.simulator`, which speaks nothing but Twilio's protocol to the app.
-It never calls ``ivr.call.flow``. The tree (``ivr.menu.loader``) is read for the denominators only -- which
-nodes, options and branches exist -- and the app's URL scheme
+It never calls ``ivr.call.flow``, and it does not choose the app: ``ivr paths`` hands it an
+:data:`AppFactory` (this project's app, from ``ivr.commands.paths``; a test's broken one). The tree
+(``ivr.menu.loader``) is read for the denominators only -- which nodes, options and branches exist,
+:func:`ivr.coverage.report.coverage_items` -- and the app's URL scheme
 (``/voice/node/<node>[/input|/dialed|/recorded]?lang=&ni=&nm=&trail=&mode=``) maps what the
-simulator fetched back to those nodes.
+simulator fetched back to those nodes (:func:`ivr.coverage.places.place_of`).
 
 Why breadth-first over *waiting points*: the app keeps a call's whole state in its webhook URLs,
 so a call waiting at a ``<Gather>``/``<Record>``/``<Dial>`` is fully identified by (what it waits
@@ -20,207 +22,52 @@ fresh call (one request per step of the way there); forking is the default becau
 times cheaper (measured in the README's Simulator section) and gives identical transcripts.
 
 Hours: a hotline's after-hours branch needs a clock at which it is closed, its transfer a clock at
-which it is open. :func:`choose_moments` scans one week of the tree's hours for instants where each
-hotline with hours is open in one and closed in another; a hotline open around the clock simply has
-no after-hours branch (reported as n/a).
+which it is open. :func:`ivr.coverage.moments.choose_moments` scans one week of the tree's hours for
+instants where each hotline with hours is open in one and closed in another; a hotline open around
+the clock simply has no after-hours branch (reported as n/a).
+
+This module is the walk itself; :mod:`ivr.coverage.moments` holds the clock moments,
+:mod:`ivr.coverage.places` the URL scheme and the moves, :mod:`ivr.coverage.report` the coverage
+items, the findings and the report.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import logging
 import multiprocessing
 import re
-import shlex
 import time as timer
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from ivr.call.callstate import CallState
-from ivr.call.hours import is_open, ranges_on, zone
-from ivr.menu.model import GoodbyeNode, LanguageNode, MenuNode, Node, TransferNode, Tree
+from ivr.coverage.moments import Moment, choose_moments
+from ivr.coverage.places import (
+    Move,
+    Place,
+    WaitKey,
+    _fingerprint,
+    _local_keys,
+    _option_target,
+    _wait_key,
+    _without_trail,
+    moves_at,
+    place_of,
+)
+from ivr.coverage.report import Finding, Report, Stats, _ordered, coverage_items
+from ivr.menu.model import GoodbyeNode, LanguageNode, MenuNode, Tree
 from ivr.simulator import Call, Simulator
-from ivr.simulator.caller import CallerAction, DialOutcome, Ended, Press, Silence, Speak, Waiting
-from ivr.simulator.transcript import Event
+from ivr.simulator.caller import Ended, Waiting
 
-#: A quiet, ordinary week (no holidays in the shipped tree) in which the hours are scanned.
-REFERENCE_WEEK = date(2026, 6, 1)  # a Monday
-#: The dial outcomes tried at every ``<Dial>`` (Twilio's DialCallStatus values that mean something
-#: different to a caller; ``canceled`` only happens when the caller hangs up first).
-DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed")
-KEYS = "0123456789*#"
-MESSAGE_WORDS = "my number is 138 0000 0000, please call me back"
 BASE_URL = "http://localhost"
 Strategy = Literal["fork", "replay"]
-AppFactory = Callable[["Moment"], Any]  # a moment -> a WSGI app whose clock reads that moment
+AppFactory = Callable[[Moment], Any]  # a moment -> a WSGI app whose clock reads that moment
 
 
-# --- moments ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Moment:
-    """One instant the line is explored at, and which hotlines with hours are open then."""
-
-    name: str
-    at: datetime
-    open: frozenset[str]
-    closed: frozenset[str]
-
-
-def choose_moments(tree: Tree, week: date = REFERENCE_WEEK) -> list[Moment]:
-    """As few instants as possible such that every hotline with hours is open at one and closed at another.
-
-    The first is the instant with the most hotlines open ("open"); the rest are picked greedily to
-    close whatever is still open everywhere ("closed", "closed 2", …). Opening hours are piecewise
-    constant, so only the middle of each stretch between two opening/closing instants is examined.
-    """
-    timed = {hid: h.hours for hid, h in tree.hotlines.items() if h.hours is not None}
-    start = datetime.combine(week, time(0), tzinfo=UTC)
-    end = start + timedelta(days=7)
-    if not timed:
-        return [Moment("open", start + timedelta(hours=2), frozenset(), frozenset())]
-    edges = {start, end}
-    for hours in timed.values():
-        tz = zone(hours.timezone)
-        for offset in range(-1, 9):
-            day = week + timedelta(days=offset)
-            for r in ranges_on(hours, day):
-                for minute in (r.start, r.end):
-                    local = datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=minute)
-                    if start < local < end:
-                        edges.add(local.astimezone(UTC))
-    candidates = []
-    for a, b in itertools.pairwise(sorted(edges)):
-        middle = (a + (b - a) / 2).replace(second=0, microsecond=0)
-        opened = frozenset(hid for hid, hours in timed.items() if is_open(hours, middle))
-        candidates.append(Moment("", middle, opened, frozenset(timed) - opened))
-    first = max(candidates, key=lambda m: (len(m.open), -m.at.timestamp()))
-    chosen = [Moment("open", first.at, first.open, first.closed)]
-    needs = set().union(*(_offers(m) for m in candidates)) - _offers(first)
-    while needs:
-        best = max(candidates, key=lambda m: (len(needs & _offers(m)), len(m.closed), -m.at.timestamp()))
-        needs -= _offers(best)
-        name = "closed" if len(chosen) == 1 else f"closed {len(chosen)}"
-        chosen.append(Moment(name, best.at, best.open, best.closed))
-    return chosen
-
-
-def _offers(moment: Moment) -> set[tuple[str, bool]]:
-    """What exploring at ``moment`` shows: (hotline, open?) for each hotline with hours."""
-    return {(h, True) for h in moment.open} | {(h, False) for h in moment.closed}
-
-
-# --- the app's URL scheme -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a webhook URL is in the call flow, read from the app's URL scheme."""
-
-    node: str
-    event: str  # incoming, enter, input, dialed, recorded
-    lang: str
-    no_input: int = 0
-    no_match: int = 0
-    trail: tuple[str, ...] = ()
-    mode: str = ""
-
-
-_NODE_URL = re.compile(r"^/voice/node/(?P<node>[^/?#]+)(?:/(?P<event>input|dialed|recorded))?/?$")
-_INCOMING = "/voice/incoming"
-
-
-def place_of(tree: Tree, url: str) -> Place | None:
-    """The node and call state a webhook URL stands for, or None for a URL outside the scheme.
-
-    The query is read with the app's own parser (``CallState.from_params``) so the explorer and the
-    app cannot disagree about what a URL means; a URL naming a node the tree lacks is outside.
-    """
-    parts = urlsplit(url)
-    if parts.path == _INCOMING:
-        return Place(tree.entry, "incoming", tree.default_language)
-    match = _NODE_URL.match(parts.path)
-    if match is None or match["node"] not in tree.nodes:
-        return None
-    state, _ = CallState.from_params(tree, match["node"], dict(parse_qsl(parts.query)))
-    event = match["event"] or "enter"
-    return Place(state.node, event, state.lang, state.no_input, state.no_match, state.trail, state.mode)
-
-
-# --- moves --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Move:
-    """One thing the caller does at a waiting point (a message is two actions: words, then #)."""
-
-    actions: tuple[CallerAction, ...]
-
-    @property
-    def script(self) -> str:
-        """The move in ``ivr simulate --script`` language."""
-        return " ".join(_script_word(a) for a in self.actions)
-
-    @property
-    def key(self) -> str | None:
-        first = self.actions[0]
-        return first.key if isinstance(first, Press) and len(self.actions) == 1 else None
-
-    @property
-    def silent(self) -> bool:
-        return isinstance(self.actions[0], Silence)
-
-    @property
-    def dial(self) -> str | None:
-        first = self.actions[0]
-        return first.status if isinstance(first, DialOutcome) else None
-
-
-def _script_word(action: CallerAction) -> str:
-    if isinstance(action, Press):
-        return action.key
-    if isinstance(action, Silence):
-        return "wait"
-    if isinstance(action, Speak):
-        return f"say {shlex.quote(action.text)}"
-    if isinstance(action, DialOutcome):
-        return f"dial:{action.status}"
-    return "hangup"
-
-
-def moves_at(state: Waiting) -> list[Move]:
-    """Everything worth trying at a wait: each key, silence, each speech hint; each dial outcome;
-    a message (and an empty recording) at a ``<Record>``."""
-    if state.kind == "dial":
-        return [Move((DialOutcome(status),)) for status in DIAL_OUTCOMES]
-    if state.kind == "record":
-        return [Move((Speak(MESSAGE_WORDS), Press("#"))), Move((Silence(),))]
-    moves: list[Move] = []
-    inputs = state.details.get("input", ["dtmf"])
-    if "dtmf" in inputs:
-        moves += [Move((Press(k),)) for k in KEYS]
-    moves.append(Move((Silence(),)))
-    if "speech" in inputs:
-        moves += [Move((Speak(h),)) for h in hints_of(state)]
-    return moves
-
-
-def hints_of(state: Waiting) -> list[str]:
-    """The phrases of a ``<Gather hints="…">`` (Twilio separates them with commas)."""
-    raw = state.details.get("hints") or ""
-    return list(dict.fromkeys(h.strip() for h in raw.split(",") if h.strip()))
-
-
-# --- what was found -----------------------------------------------------------------------------
-
-WaitKey = tuple[str, str, str, str]  # kind, method, action URL (or document URL + line), moment name
+# --- what the walk keeps ------------------------------------------------------------------------
 
 
 @dataclass
@@ -245,184 +92,6 @@ class End:
     reason: str
     heard: str
     spoke: bool
-
-
-@dataclass
-class Finding:
-    """An error (fails the run) or warning, with one shortest reproduction and how often it was seen."""
-
-    severity: str
-    kind: str  # twiml, http, simulator guard, dead-end, loop, app-log, wrong-target, call-ended
-    message: str
-    url: str
-    moment: str
-    at: str
-    script: str
-    count: int = 1
-    key: tuple[str, ...] = field(default=(), repr=False)  # what makes two findings the same one
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity,
-            "kind": self.kind,
-            "message": self.message,
-            "url": self.url,
-            "moment": self.moment,
-            "at": self.at,
-            "script": self.script,
-            "count": self.count,
-        }
-
-
-@dataclass
-class Item:
-    """One thing the tree says can happen, per language: covered, not yet, or impossible (n/a)."""
-
-    group: str  # nodes, options, no-input cap, no-match cap, dial outcomes, after hours
-    id: str
-    lang: str
-    covered: bool = False
-    na: str = ""  # why it cannot happen in this tree
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "id": self.id, "lang": self.lang, "covered": self.covered, "na": self.na}
-
-
-GROUPS = ("nodes", "options", "no-input cap", "no-match cap", "dial outcomes", "after hours")
-FAILING_GROUPS = ("nodes", "options")  # never reaching these fails the run; branches are listed
-
-
-@dataclass
-class Stats:
-    waiting_points: int = 0
-    explored: int = 0
-    calls: int = 0
-    placed: int = 0
-    forked: int = 0
-    requests: int = 0
-    variants: int = 0  # waiting points left alone: like an explored one but for the way back
-    seconds: float = 0.0
-    strategy: str = "fork"
-    bound: str = ""  # which bound stopped the walk, if one did
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "waiting_points": self.waiting_points,
-            "explored": self.explored,
-            "calls": self.calls,
-            "placed": self.placed,
-            "forked": self.forked,
-            "requests": self.requests,
-            "trail_variants_not_explored": self.variants,
-            "seconds": round(self.seconds, 2),
-            "strategy": self.strategy,
-            "bound": self.bound or None,
-        }
-
-
-@dataclass
-class Report:
-    """The result of a walk: coverage items, findings and what it cost."""
-
-    menu: str
-    languages: tuple[str, ...]
-    moments: list[Moment]
-    items: list[Item]
-    findings: list[Finding]
-    stats: Stats
-    hotline_notes: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def missing(self) -> list[Item]:
-        """Items that exist in the tree but were never reached."""
-        return [i for i in self.items if not i.covered and not i.na]
-
-    @property
-    def ok(self) -> bool:
-        """No error, and every node and option reached (uncovered branches are listed, not fatal)."""
-        return not self.errors and not any(i.group in FAILING_GROUPS for i in self.missing)
-
-    def tally(self, group: str, lang: str) -> tuple[int, int, int]:
-        """(covered, total, n/a) of one group in one language."""
-        items = [i for i in self.items if i.group == group and i.lang == lang]
-        na = sum(1 for i in items if i.na)
-        return sum(1 for i in items if i.covered), len(items) - na, na
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "menu": self.menu,
-            "ok": self.ok,
-            "moments": [
-                {"name": m.name, "at": m.at.isoformat(), "open": sorted(m.open), "closed": sorted(m.closed)}
-                for m in self.moments
-            ],
-            "hotlines": self.hotline_notes,
-            "coverage": {
-                group: {
-                    lang: dict(zip(("covered", "total", "na"), self.tally(group, lang), strict=True))
-                    for lang in self.languages
-                }
-                for group in GROUPS
-            },
-            "not_covered": [i.to_dict() for i in self.missing],
-            "items": [i.to_dict() for i in self.items],
-            "findings": [f.to_dict() for f in self.findings],
-            "stats": self.stats.to_dict(),
-        }
-
-
-# --- the denominators ---------------------------------------------------------------------------
-
-
-def coverage_items(tree: Tree, moments: list[Moment]) -> tuple[dict[tuple[str, str, str], Item], dict[str, str]]:
-    """Every node, option and branch the tree promises, per language, keyed (group, id, lang)."""
-    items: dict[tuple[str, str, str], Item] = {}
-    langs = tuple(tree.languages)
-
-    def add(group: str, ident: str, lang: str, na: str = "") -> None:
-        items[(group, ident, lang)] = Item(group, ident, lang, na=na)
-
-    closed_somewhere = {h for m in moments for h in m.closed}
-    open_somewhere = {h for m in moments for h in m.open}
-    notes: dict[str, str] = {}
-    for hid, hotline in tree.hotlines.items():
-        if hotline.hours is None:
-            notes[hid] = "no hours: always open, no after-hours branch"
-        elif hid not in closed_somewhere:
-            notes[hid] = "open around the clock: no after-hours branch"
-        elif hid not in open_somewhere:
-            notes[hid] = "never open in the scanned week: no transfer"
-        else:
-            notes[hid] = "open and closed: both explored"
-    for node in tree.nodes.values():
-        for lang in langs:
-            add("nodes", node.id, lang)
-        if isinstance(node, LanguageNode):
-            for option in node.options:
-                add("options", f"{node.id} {option.key}", option.language)
-            add("no-input cap", node.id, tree.default_language)
-            add("no-match cap", node.id, tree.default_language)
-        elif isinstance(node, MenuNode):
-            for lang in langs:
-                for option in node.options:
-                    add("options", f"{node.id} {option.key}", lang)
-                add("no-input cap", node.id, lang)
-                add("no-match cap", node.id, lang)
-        elif isinstance(node, TransferNode):
-            hotline = tree.hotlines.get(node.hotline)
-            never_open = bool(hotline and hotline.hours is not None and node.hotline not in open_somewhere)
-            for lang in langs:
-                for status in DIAL_OUTCOMES:
-                    add("dial outcomes", f"{node.id} {status}", lang, "hotline never open" if never_open else "")
-                na = "" if node.hotline in closed_somewhere else notes.get(node.hotline, "no hotline")
-                add("after hours", node.id, lang, na)
-                add("no-input cap", node.id, lang)  # the built-in short menu (after hours or after a failed dial)
-                add("no-match cap", node.id, lang)
-    return items, notes
 
 
 # --- the walk -----------------------------------------------------------------------------------
@@ -785,23 +454,6 @@ class Explorer:
                 )  # fmt: skip
 
 
-def _fingerprint(events: list[Event]) -> str:
-    """What the caller met on the way into a wait -- prompts, the wait's own attributes -- with the
-    way back (``trail=``) taken out of every URL: two waits alike in this are trail variants."""
-    seen = [(e.kind, e.data) for e in events if e.kind not in ("request", "input")]
-    return _TRAIL.sub("", json.dumps(seen, ensure_ascii=False, sort_keys=True, default=str))
-
-
-_TRAIL = re.compile(r"[?&]trail=[^&\"'\s]*")
-
-
-def _without_trail(url: str) -> str:
-    """``url`` without its ``trail=`` parameter: the way back, which only the back key reads."""
-    parts = urlsplit(url)
-    query = "&".join(f"{k}={v}" for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "trail")
-    return parts._replace(query=query).geturl()
-
-
 def _requests(call: Call, start: int) -> int:
     return sum(1 for e in call.transcript.events[start:] if e.kind == "request")
 
@@ -811,40 +463,6 @@ def _act(call: Call, move: Move) -> None:
         if call.ended:
             return
         call.engine.send(action)
-
-
-def _wait_key(state: Waiting, call: Call, moment: Moment) -> WaitKey:
-    method = str(state.details.get("method") or "POST")
-    action = state.details.get("action")
-    if not action:  # a <Dial> without an action goes on with the next verb: the document and the verb say where
-        action = f"{call.engine.document_url}#line{state.details.get('line')}"
-    return (state.kind, method, str(action), moment.name)
-
-
-def _local_keys(tree: Tree, node: Node, place: Place) -> set[str]:
-    """The keys a node offers besides the global ones (a transfer's short menu has its own)."""
-    if isinstance(node, MenuNode):
-        return {o.key for o in node.options}
-    if isinstance(node, TransferNode) and place.mode:
-        keys = tree.defaults.keys
-        choices = ("leave_message", "hear_number") if place.mode == "closed" else ("retry", "hear_number")
-        return {getattr(keys, c) for c in choices}
-    return set()
-
-
-def _option_target(tree: Tree, node: MenuNode, place: Place, action: str, target: str | None) -> str | None:
-    """Where an option leads by the tree: a node id, or None when the call ends."""
-    if action == "goto":
-        return target or tree.main_menu
-    if action == "main":
-        return tree.main_menu
-    if action == "help":
-        return tree.help if tree.help and tree.help != node.id else node.id
-    if action == "back":
-        return place.trail[-1] if place.trail else node.id
-    if action == "end_call":
-        return None
-    return node.id  # repeat
 
 
 def explore(
@@ -934,37 +552,3 @@ def _merge(tree: Tree, moments: list[Moment], reports: list[Report], strategy: s
     return Report(
         tree.file, tuple(tree.languages), moments, list(items.values()), _ordered(findings.values()), stats, notes
     )
-
-
-def _ordered(findings: Iterable[Finding]) -> list[Finding]:
-    """Errors first, then by kind and message: the order a reader fixes them in."""
-    return sorted(findings, key=lambda f: (f.severity != "error", f.kind, f.message))
-
-
-def project_app(menu_file: str, audio_dir: str) -> AppFactory:
-    """This project's app for one menu, its clock stopped at the moment.
-
-    Signatures are off (whatever the environment says): checking them was a fifth of the walk's
-    time, and the simulator's own tests cover them. Its "development mode" warning is expected here.
-    """
-    from ivr.web import create_app
-
-    def make(moment: Moment) -> Any:
-        settings = {"MENU_FILE": menu_file, "AUDIO_DIR": audio_dir, "TWILIO_AUTH_TOKEN": "", "IVR_ENV": "development"}
-        settings |= {"PUBLIC_BASE_URL": "", "TRUSTED_PROXIES": "0"}
-        web_log = logging.getLogger("ivr.web")
-        level = web_log.level
-        web_log.setLevel(logging.ERROR)
-        try:
-            return create_app(settings, clock=lambda: moment.at)
-        finally:
-            web_log.setLevel(level)
-
-    return make
-
-
-def describe_moment(moment: Moment, tree: Tree) -> str:
-    """The instant in the hotlines' own time zone when they share one (people read hours that way)."""
-    zones = {h.hours.timezone for h in tree.hotlines.values() if h.hours is not None}
-    at = moment.at.astimezone(zone(zones.pop())) if len(zones) == 1 else moment.at
-    return f"{at:%a %Y-%m-%d %H:%M} {at.tzinfo}"
