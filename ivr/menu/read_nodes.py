@@ -1,0 +1,221 @@
+"""The ``nodes`` section: every node of the tree, read by its kind, with its options.
+
+A node that cannot be read is left out of the tree and recorded in ``Reading.broken_nodes``, so
+the validator does not also report each option leading to it as a missing target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ivr.menu.diagnostics import did_you_mean
+from ivr.menu.model import (
+    GoodbyeNode,
+    InfoNode,
+    LanguageNode,
+    LanguageOption,
+    MenuNode,
+    Node,
+    Option,
+    Text,
+    TransferNode,
+)
+from ivr.menu.read_defaults import read_reprompts
+from ivr.menu.reading import ID_PATTERN, Reading
+from ivr.menu.yaml_source import LocatedDict, LocatedList
+
+OPTION_ACTIONS = ("repeat", "back", "main", "help", "end_call")
+
+
+def read_nodes(reading: Reading, data: LocatedDict) -> dict[str, Node]:
+    section = reading.section(data, "nodes", "the file")
+    if section is None:
+        return {}
+    readers: dict[str, Callable[[Reading, str, LocatedDict, int], Node | None]] = {
+        "language": _language_node,
+        "menu": _menu_node,
+        "info": _menu_node,
+        "transfer": _transfer_node,
+        "goodbye": _goodbye_node,
+    }
+    result = {}
+    for node_id, spec in section.items():
+        line = section.line_of(node_id)
+        if not isinstance(node_id, str) or not ID_PATTERN.match(node_id):
+            reading.error(line, f"node id '{node_id}': use lower-case letters, digits and '_', starting with a letter")
+            continue
+        if not isinstance(spec, LocatedDict):
+            reading.error(line, f"node '{node_id}' must have a kind and its settings")
+            reading.broken_nodes.add(node_id)
+            continue
+        kind = spec.get("kind")
+        if kind not in readers:
+            reading.error(
+                spec.line_of("kind"),
+                f"node '{node_id}' has kind {kind!r}; use one of {', '.join(readers)}"
+                f"{did_you_mean(str(kind), readers)}",
+            )
+            reading.broken_nodes.add(node_id)
+            continue
+        node = readers[kind](reading, node_id, spec, line)
+        if node is None:
+            reading.broken_nodes.add(node_id)
+        else:
+            result[node_id] = node
+    return result
+
+
+def _title(reading: Reading, spec: LocatedDict, what: str) -> Text | None:
+    if "title" not in spec:
+        return None
+    return reading.text(spec["title"], spec.line_of("title"), f"{what} title")
+
+
+def _language_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
+    what = f"node '{node_id}'"
+    reading.fields(spec, ("kind", "title", "prompt", "options", "next"), what)
+    prompt = reading.text(spec["prompt"], spec.line_of("prompt"), f"{what} prompt") if "prompt" in spec else None
+    options = []
+    items = spec.get("options")
+    if not isinstance(items, LocatedList) or not items:
+        reading.error(spec.line_of("options"), f"{what} needs options, one per language")
+        return None
+    for index, item in enumerate(items):
+        item_line = items.line_of(index)
+        if not isinstance(item, LocatedDict):
+            reading.error(item_line, f"{what} option #{index + 1} must have a key and a language")
+            continue
+        reading.fields(item, ("key", "language", "label", "keywords"), f"{what} option")
+        key = reading.key(item.get("key"), item.line_of("key"), f"{what} option key")
+        lang = item.get("language")
+        if lang not in reading.langs:
+            reading.error(
+                item.line_of("language"),
+                f"{what} option language {lang!r} is not declared{did_you_mean(str(lang), reading.langs)}",
+            )
+            continue
+        label = reading.text(item.get("label"), item.line_of("label"), f"{what} option label", langs=(lang,))
+        keywords = None
+        if "keywords" in item:
+            keywords = reading.words(item["keywords"], item.line_of("keywords"), f"{what} option keywords")
+        if key and label:
+            options.append(LanguageOption(key, lang, label, keywords, reading.src(item_line)))
+    next_node = spec.get("next")
+    if not isinstance(next_node, str):
+        reading.error(spec.line, f"{what} needs 'next': the node callers go to after choosing")
+        return None
+    return LanguageNode(
+        id=node_id,
+        title=_title(reading, spec, what),
+        source=reading.src(line),
+        prompt=prompt,
+        options=tuple(options),
+        next=next_node,
+    )
+
+
+def _menu_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
+    kind = spec["kind"]
+    what = f"node '{node_id}'"
+    allowed = ["kind", "title", "prompt", "options", "reprompts", "fallback", "timeout"]
+    if kind == "info":
+        allowed.append("text")
+    reading.fields(spec, allowed, what)
+    prompt = None
+    if "prompt" in spec:
+        prompt = reading.text(spec["prompt"], spec.line_of("prompt"), f"{what} prompt")
+    elif kind == "menu":
+        reading.error(line, f"{what} needs a 'prompt' in every language")
+    text = None
+    if kind == "info":
+        if "text" in spec:
+            text = reading.text(spec["text"], spec.line_of("text"), f"{what} guidance text")
+        else:
+            reading.error(line, f"{what} needs its guidance 'text' in every language")
+    options = []
+    items = spec.get("options", LocatedList())
+    if not isinstance(items, LocatedList):
+        reading.error(spec.line_of("options"), f"{what} options must be a list of '- key: …' entries")
+        items = LocatedList()
+        items.line, items.item_lines = line, []
+    for index, item in enumerate(items):
+        option = _option(reading, item, items.line_of(index), what)
+        if option:
+            options.append(option)
+    fallback = spec.get("fallback")
+    if fallback is not None and not isinstance(fallback, str):
+        reading.error(spec.line_of("fallback"), f"{what} fallback must be a node id")
+        fallback = None
+    timeout = reading.integer(spec, "timeout", 1, 60) if "timeout" in spec else None
+    cls = InfoNode if kind == "info" else MenuNode
+    extra = {"text": text} if kind == "info" else {}
+    return cls(
+        id=node_id,
+        title=_title(reading, spec, what),
+        source=reading.src(line),
+        prompt=prompt,
+        options=tuple(options),
+        reprompts=read_reprompts(reading, spec, what),
+        fallback=fallback,
+        timeout=timeout,
+        **extra,
+    )
+
+
+def _option(reading: Reading, item: Any, line: int, what: str) -> Option | None:
+    if not isinstance(item, LocatedDict):
+        reading.error(line, f"{what} option must have a key and goto (or action)")
+        return None
+    reading.fields(item, ("key", "goto", "action", "label", "keywords"), f"{what} option")
+    key = reading.key(item.get("key"), item.line_of("key"), f"{what} option key")
+    if "goto" in item and "action" in item:
+        reading.error(line, f"{what} option '{key}' has both goto and action; keep one")
+        return None
+    if "goto" in item:
+        target = item["goto"]
+        if not isinstance(target, str):
+            reading.error(item.line_of("goto"), f"{what} option '{key}' goto must be a node id")
+            return None
+        action = "goto"
+    elif "action" in item:
+        action, target = item["action"], None
+        if action not in OPTION_ACTIONS:
+            reading.error(
+                item.line_of("action"),
+                f"{what} option '{key}' has action {action!r}; use one of {', '.join(OPTION_ACTIONS)}"
+                f"{did_you_mean(str(action), OPTION_ACTIONS)}",
+            )
+            return None
+    else:
+        reading.error(line, f"{what} option '{key}' needs goto: <node> or action: <{'|'.join(OPTION_ACTIONS)}>")
+        return None
+    label = (
+        reading.text(item["label"], item.line_of("label"), f"{what} option '{key}' label") if "label" in item else None
+    )
+    keywords = None
+    if "keywords" in item:
+        keywords = reading.words(item["keywords"], item.line_of("keywords"), f"{what} option '{key}' keywords")
+    if key is None:
+        return None
+    return Option(key, action, target, label, keywords, reading.src(line))
+
+
+def _transfer_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
+    what = f"node '{node_id}'"
+    reading.fields(spec, ("kind", "title", "hotline", "tip"), what)
+    hotline = spec.get("hotline")
+    if not isinstance(hotline, str):
+        reading.error(line, f"{what} needs 'hotline': the id of the hotline to transfer to")
+        return None
+    tip = reading.text(spec["tip"], spec.line_of("tip"), f"{what} tip") if "tip" in spec else None
+    return TransferNode(
+        id=node_id, title=_title(reading, spec, what), source=reading.src(line), hotline=hotline, tip=tip
+    )
+
+
+def _goodbye_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
+    what = f"node '{node_id}'"
+    reading.fields(spec, ("kind", "title", "text"), what)
+    text = reading.text(spec["text"], spec.line_of("text"), f"{what} text") if "text" in spec else None
+    return GoodbyeNode(id=node_id, title=_title(reading, spec, what), source=reading.src(line), text=text)

@@ -1,0 +1,121 @@
+"""What the service says in its own words: the ``messages``, ``words`` and ``key_names`` sections.
+
+``MESSAGES`` and ``WORDS`` are the complete lists: a file must give each one (a word list with no
+fixed count may be left out), and a message may use only its own placeholders.
+"""
+
+from __future__ import annotations
+
+from ivr.menu.model import Text, Words
+from ivr.menu.reading import Reading
+from ivr.menu.yaml_source import LocatedDict
+
+# Every message the service says in its own words, and the placeholders each one may use.
+MESSAGES: dict[str, frozenset[str]] = {
+    "option": frozenset({"label", "key"}),
+    "action_option": frozenset({"label", "key"}),
+    "global_keys": frozenset({"repeat", "back", "help", "end_call"}),
+    "transfer_tip": frozenset({"hotline"}),
+    "connecting": frozenset({"hotline"}),
+    "closed": frozenset({"hotline", "hours"}),
+    "next_open": frozenset({"day", "time"}),
+    "today": frozenset(),
+    "tomorrow": frozenset(),
+    "day_range": frozenset({"first", "last"}),
+    "hours_span": frozenset({"days", "start", "end"}),
+    "hours_all_day": frozenset({"days"}),
+    "hours_separator": frozenset(),
+    "time": frozenset({"hour", "hour12", "ampm"}),
+    "time_minutes": frozenset({"hour", "hour12", "minute", "ampm"}),
+    "am": frozenset(),
+    "pm": frozenset(),
+    "number_readout": frozenset({"hotline", "number"}),
+    "dial_busy": frozenset({"hotline"}),
+    "dial_no_answer": frozenset({"hotline"}),
+    "dial_failed": frozenset({"hotline"}),
+    "record_prompt": frozenset({"seconds"}),
+    "record_thanks": frozenset(),
+    "goodbye": frozenset(),
+    "error_apology": frozenset(),
+    "label_repeat": frozenset(),
+    "label_back": frozenset(),
+    "label_main": frozenset(),
+    "label_help": frozenset(),
+    "label_end_call": frozenset(),
+    "label_leave_message": frozenset(),
+    "label_retry": frozenset(),
+    "label_hear_number": frozenset(),
+}
+# Lists of words per language: day names (Monday first), and what callers say for the global keys.
+WORDS: dict[str, int | None] = {
+    "days": 7,
+    "repeat": None,
+    "back": None,
+    "main": None,
+    "help": None,
+    "end_call": None,
+    "leave_message": None,
+    "retry": None,
+    "hear_number": None,
+}
+
+
+def read_messages(reading: Reading, data: LocatedDict) -> dict[str, Text]:
+    section = reading.section(data, "messages", "the file")
+    if section is None:
+        return {}
+    reading.fields(section, MESSAGES, "messages")
+    result = {}
+    for name, allowed in MESSAGES.items():
+        if name not in section:
+            reading.error(section.line, f"messages is missing '{name}'")
+            continue
+        text = reading.text(section[name], section.line_of(name), f"message '{name}'", placeholders=allowed)
+        if text:
+            result[name] = text
+    return result
+
+
+def read_words(reading: Reading, data: LocatedDict) -> dict[str, Words]:
+    section = reading.section(data, "words", "the file")
+    if section is None:
+        return {}
+    reading.fields(section, WORDS, "words")
+    result = {}
+    for name, count in WORDS.items():
+        if name not in section:
+            if count is not None:
+                reading.error(section.line, f"words is missing '{name}'")
+            continue
+        found = reading.words(section[name], section.line_of(name), f"words '{name}'", count)
+        if found:
+            if count is not None:
+                for lang in reading.langs:
+                    # A list that is there but wrong has had its error already.
+                    if lang not in found.by_lang and lang not in section[name]:
+                        reading.error(section.line_of(name), f"words '{name}' is missing its {lang} list")
+            result[name] = found
+    return result
+
+
+def read_key_names(reading: Reading, data: LocatedDict) -> dict[str, Text]:
+    section = data.get("key_names")
+    if section is None:
+        reading.error(data.line, "the file is missing 'key_names' (how '*' and '#' are said)")
+        return {}
+    if not isinstance(section, LocatedDict):
+        reading.error(data.line_of("key_names"), "'key_names' must map keys to how they are said")
+        return {}
+    result = {}
+    for key, value in section.items():
+        key_str = reading.key(key, section.line_of(key), "each entry of key_names")
+        if key_str:
+            text = reading.text(value, section.line_of(key), f"key name '{key_str}'")
+            if text:
+                result[key_str] = text
+    for key in "*#":
+        if key not in result and not any(
+            d.severity == "error" and "key_names" in d.message for d in reading.diagnostics
+        ):
+            reading.error(section.line, f"key_names is missing '{key}' (how the key is said)")
+    return result
