@@ -1,4 +1,4 @@
-"""Every benchmark in one go, one table: the command the README's "Performance" section cites.
+"""Every benchmark in one go, one table: the command docs/performance.md cites.
 
     .venv/bin/python benchmarks/run_all.py [--quick] [--soak-seconds 60]
 

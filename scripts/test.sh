@@ -6,6 +6,8 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"
 ruff check ivr tests benchmarks
+echo "== import-linter (the layering in pyproject.toml)"
+lint-imports
 echo "== ivr validate (shipped menus)"
 ivr validate
 echo "== ivr paths (every path of the shipped menu, called through the simulator)"

@@ -22,7 +22,7 @@ into silently missing or wrong audio (all reproduced on these machines; see nate
   the previous voice stays, so a typo in the config would give Mandarin prompts an English voice. We
   read the voice back and raise :class:`VoiceError` naming it. (Also: espeak-ng's ``sit/cmn`` reads
   Chinese characters' pinyin as English letters and digits, espeak-ng#1236; ``sit/cmn-latn-pinyin``
-  speaks them with tones. That is a config choice, documented in the README.)
+  speaks them with tones. That is a config choice, documented in docs/audio.md.)
 - **A render can be cancelled by the one before it.** Every ``runAndWait()`` first "stops" the
   driver, which calls espeak-ng's ``Cancel`` if ``IsPlaying()``; and espeak-ng still reports playing
   for a moment after a synthesis has ended, or while a queued ``SetParameter`` (the rate) is pending.

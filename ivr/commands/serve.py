@@ -1,6 +1,6 @@
 """``ivr serve``: the webhook service on Flask's development server.
 
-For production run it under gunicorn (see the README): ``gunicorn -w 4 -b 0.0.0.0:5000 'ivr.web:create_app()'``.
+For production run it under gunicorn (see docs/running.md): ``gunicorn -w 4 -b 0.0.0.0:5000 'ivr.web:create_app()'``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """``ivr simulate``: call a TwiML app from the terminal, or run a scripted call in CI.
 
 With a URL it calls any TwiML app over HTTP.  Without one it calls this project's own app
-in-process (``ivr.web.create_app``) -- this glue is the only place in ``ivr.simulator`` allowed to
-import the rest of the project, and it does so lazily, so the simulator itself stays a generic
-Twilio emulator.
+in-process (``ivr.web.create_app``): the command chooses the project's app and hands it to the
+simulator, which itself imports nothing of the project (an import-linter contract) and so stays a
+generic Twilio emulator.
 
 Interactive by default: it prints what the caller hears (language, voice, played files) and
 reads the caller's next move -- keys (``12#`` presses 1, 2, #), ``say WORDS [CONFIDENCE]``, an

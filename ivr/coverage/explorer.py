@@ -19,7 +19,7 @@ doubles as the ``ivr simulate --script`` that reproduces anything found there.
 To try the answers at a waiting point the explorer either forks the parked call
 (:meth:`ivr.simulator.Call.fork`: one request per answer) or replays the input sequence from a
 fresh call (one request per step of the way there); forking is the default because it is several
-times cheaper (measured in the README's Simulator section) and gives identical transcripts.
+times cheaper (measured in docs/paths.md) and gives identical transcripts.
 
 Hours: a hotline's after-hours branch needs a clock at which it is closed, its transfer a clock at
 which it is open. :func:`ivr.coverage.moments.choose_moments` scans one week of the tree's hours for
