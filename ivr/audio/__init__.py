@@ -12,7 +12,8 @@ The modules, from the bottom up (only ``tts`` and ``build`` import pyttsx3; the 
 - ``telephony``: 22,050 Hz synthesizer output to 8 kHz telephone WAV;
 - ``cache``: the content address of a prompt (text, voice, rate, output format) and its file name;
 - ``manifest``: ``audio/manifest.json``, the index from prompt to file, read and written atomically;
-- ``build``: the incremental, parallel build; ``library``: the per-request lookup; the ``ivr audio`` command is ``ivr.commands.audio``.
+- ``build``: the incremental, parallel build; ``library``: the per-request lookup.
+The ``ivr audio`` command that drives them is ``ivr.commands.audio``.
 """
 
 from __future__ import annotations
