@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from ivr.call import flow
 from ivr.call.callstate import CallState
 from ivr.menu.model import Language, Tree
 from ivr.web.audio_files import audio_blueprint
+from ivr.web.console import console_blueprint
 from ivr.web.documents import DocumentCache
 from ivr.web.menu_source import MenuSource
 from ivr.web.security import SignatureCheck
@@ -61,8 +63,14 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
             "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked (development mode). "
             "Anyone who can reach this service can drive calls. Set it before exposing the service."
         )
+    if settings.production and settings.console_password and not settings.console_secret_key:
+        raise RuntimeError(
+            "IVR_ENV=production with CONSOLE_PASSWORD but no CONSOLE_SECRET_KEY: set it (the same value on every "
+            "worker) so console logins survive restarts and work across workers"
+        )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    _session_cookie(app, settings)
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
@@ -79,6 +87,7 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     audio = _audio_finder(settings, library) if settings.use_audio else None
     documents = DocumentCache(audio)
     app.extensions["ivr"] = {"settings": settings, "menu": menu, "clock": now, "documents": documents}
+    app.register_blueprint(console_blueprint(settings, app.extensions["ivr"]), url_prefix="/console")
 
     def url_for(event: Event, state: CallState) -> str:
         path = PATHS[event].format(node=state.node)
@@ -199,6 +208,19 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
         return apologise(exc.code or 400)
 
     return app
+
+
+def _session_cookie(app: Flask, settings: Settings) -> None:
+    """The console's signed session cookie. Without ``CONSOLE_SECRET_KEY`` the key is random per
+    process: logins then last until a restart, which is fine on one development server."""
+    app.secret_key = settings.console_secret_key or secrets.token_hex(32)
+    app.config.update(
+        SESSION_COOKIE_NAME="ivr_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        SESSION_COOKIE_PATH="/console",
+    )
 
 
 def _ascii_query(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,13 +11,16 @@
 | TRUSTED_PROXIES     | 0                    | how many proxies in front set X-Forwarded-Proto/Host       |
 | IVR_ENV             | development          | ``production`` refuses to start without a token            |
 | MAX_BODY_BYTES      | 16384                | larger webhook bodies are refused (Twilio's are ~1-2 KiB)  |
+| CONSOLE_PASSWORD    | (unset)              | turns on the staff console at /console/ (login with it)    |
+| CONSOLE_SECRET_KEY  | (unset: random)      | signs console session cookies; set it when several workers |
+|                     |                      | or restarts must keep logins (required in production)      |
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
@@ -31,6 +34,8 @@ class Settings:
     trusted_proxies: int = 0
     env: str = "development"
     max_body_bytes: int = 16384
+    console_password: str = field(default="", repr=False)  # secrets stay out of logs and tracebacks
+    console_secret_key: str = field(default="", repr=False)
 
     @property
     def production(self) -> bool:
@@ -48,6 +53,8 @@ class Settings:
             "TRUSTED_PROXIES": "trusted_proxies",
             "IVR_ENV": "env",
             "MAX_BODY_BYTES": "max_body_bytes",
+            "CONSOLE_PASSWORD": "console_password",
+            "CONSOLE_SECRET_KEY": "console_secret_key",
         }
         types = {f.name: f.type for f in fields(cls)}
         chosen: dict[str, object] = {}
