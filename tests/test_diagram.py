@@ -270,7 +270,7 @@ def test_cli_refuses_a_file_with_errors(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["graph", str(broken)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert f"{broken}:131: error: option '1' targets 'refundz'" in captured.err
+    assert f"{broken}:132: error: option '1' targets 'refundz'" in captured.err  # the goto: line
 
 
 def test_cli_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,9 +124,12 @@ def _paint(text: str, style: str, colour: bool) -> str:
 
 
 def format_diagnostic(diagnostic: Diagnostic, colour: bool = False) -> str:
-    """``file:line: error: message``: the form editors and CI annotators already know how to jump to."""
+    """``file:line: error: message``: the form editors and CI annotators already know how to jump to; what
+    follows from it (nodes it cuts off) on indented ``note:`` lines below, as compilers print notes."""
     severity = _paint(diagnostic.severity, diagnostic.severity, colour)
-    return f"{_paint(str(diagnostic.source), 'file', colour)}: {severity}: {diagnostic.message}"
+    lines = [f"{_paint(str(diagnostic.source), 'file', colour)}: {severity}: {diagnostic.message}"]
+    lines += [f"    note: {note}" for note in diagnostic.notes]
+    return "\n".join(lines)
 
 
 def _count(number: int, noun: str) -> str:

@@ -22,9 +22,15 @@ class Diagnostic:
     source: Source
     severity: Severity
     message: str
+    # What follows from this problem and is not a problem of its own ("…and 7 nodes below it can't be
+    # reached until this is fixed"): shown under it, so one mistake reads as one error.
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.severity}: {self.message}"
+        return "\n".join([f"{self.source}: {self.severity}: {self.message}", *(f"  note: {n}" for n in self.notes)])
+
+    def with_note(self, note: str) -> Diagnostic:
+        return Diagnostic(self.source, self.severity, self.message, (*self.notes, note))
 
 
 class ConfigError(Exception):
@@ -40,7 +46,13 @@ class ConfigError(Exception):
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The known name ``word`` is most likely a typo of, if any is close enough."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'refunds'?)`` when a close match exists, else an empty string."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = closest(word, choices)
+    return f" (did you mean '{close}'?)" if close else ""

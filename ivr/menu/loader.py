@@ -147,7 +147,7 @@ def _node_ref(reading: Reading, data: LocatedDict, key: str, required: bool) -> 
         reading.ref_lines[key] = data.line_of(key)
     if value is None:
         if required:
-            reading.error(data.line, f"'{key}' is missing: name the node it leads to")
+            reading.missing(data, key, data.line, f"'{key}' is missing: name the node it leads to")
         return None
     if not isinstance(value, str):
         reading.error(data.line_of(key), f"'{key}' must be a node id")

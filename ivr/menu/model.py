@@ -34,6 +34,13 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
+def field_source(source: Source, lines: Mapping[str, int], name: str) -> Source:
+    """Where the field ``name`` of an element is written, else the element's own line: a problem with
+    ``next:`` or ``goto:`` points at that line, not at the first line of its node."""
+    line = lines.get(name)
+    return Source(source.file, line) if line else source
+
+
 def frozen_map(items: Mapping | None = None) -> Mapping:
     """A read-only mapping, so a model value can never be changed behind a request's back."""
     return MappingProxyType(dict(items or {}))
@@ -180,6 +187,10 @@ class Hotline:
     spoken: Text | None  # how the number is read out; None: digit by digit
     hours: Hours | None  # None: always open
     source: Source
+    lines: Mapping[str, int] = field(default_factory=frozen_map, compare=False, repr=False)  # field -> line
+
+    def at(self, name: str) -> Source:
+        return field_source(self.source, self.lines, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,6 +210,10 @@ class Option:
     label: Text | None  # announced as "<label>, press <key>"; None: the target's title or the action's
     keywords: Words | None
     source: Source
+    lines: Mapping[str, int] = field(default_factory=frozen_map, compare=False, repr=False)  # field -> line
+
+    def at(self, name: str) -> Source:
+        return field_source(self.source, self.lines, name)
 
 
 @dataclass(frozen=True)
@@ -208,6 +223,10 @@ class LanguageOption:
     label: Text  # said in its own language: "普通话服务" / "For English"
     keywords: Words | None
     source: Source
+    lines: Mapping[str, int] = field(default_factory=frozen_map, compare=False, repr=False)
+
+    def at(self, name: str) -> Source:
+        return field_source(self.source, self.lines, name)
 
 
 @dataclass(frozen=True)
@@ -215,6 +234,11 @@ class Node:
     id: str
     title: Text | None  # short name: a default label for options that lead here, and diagrams
     source: Source
+    lines: Mapping[str, int] = field(default_factory=frozen_map, compare=False, repr=False)  # field -> line
+
+    def at(self, name: str) -> Source:
+        """Where the field ``name`` is written (``next``, ``fallback``, ``hotline`` …), else the node's line."""
+        return field_source(self.source, self.lines, name)
 
     @property
     def kind(self) -> str:

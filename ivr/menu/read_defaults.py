@@ -73,7 +73,7 @@ def _keys(reading: Reading, spec: LocatedDict) -> Keys:
             if name == "end_call":
                 chosen[name] = None
                 continue
-            reading.error(keys.line, f"keys is missing '{name}'")
+            reading.missing(keys, name, keys.line, f"keys is missing '{name}'")
             chosen[name] = fallback[name]
             continue
         chosen[name] = reading.key(keys[name], keys.line_of(name), f"key '{name}'") or fallback[name]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr.menu.model import Hotline, Hours, TimeRange, frozen_map
 from ivr.menu.reading import ID_PATTERN, Reading
-from ivr.menu.yaml_source import LocatedDict
+from ivr.menu.yaml_source import LocatedDict, LocatedList
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -54,6 +54,7 @@ def read_hotlines(reading: Reading, data: LocatedDict) -> dict[str, Hotline]:
                 spoken=spoken,
                 hours=hours,
                 source=reading.src(line),
+                lines=reading.lines(spec),
             )
         else:
             reading.broken_hotlines.add(hotline_id)
@@ -189,7 +190,9 @@ def _ranges(reading: Reading, spec: Any, line: int, what: str) -> tuple[TimeRang
         return ()
     items = spec if isinstance(spec, list) else [spec]
     result = []
-    for item in items:
+    for index, item in enumerate(items):
+        if isinstance(spec, LocatedList):  # a list written one range a line: point at the range
+            line = spec.line_of(index)
         if isinstance(item, int) and not isinstance(item, bool):
             reading.error(line, f'{what} hours must be in quotes, like "09:00-18:00"')
             return None

@@ -23,24 +23,26 @@ def read_languages(reading: Reading, data: LocatedDict) -> dict[str, Language]:
             continue
         what = f"language '{code}'"
         reading.fields(spec, ("name", "say", "speech", "tts"), what)
-        say = reading.section(spec, "say", what) or LocatedDict()
-        tts = reading.section(spec, "tts", what) or LocatedDict()
+        say = reading.section(spec, "say", what)
+        tts = reading.section(spec, "tts", what)
         for sub, allowed in ((say, ("voice", "language")), (tts, ("voice", "rate"))):
-            if isinstance(sub, LocatedDict) and hasattr(sub, "line"):
+            if sub is not None:
                 reading.fields(sub, allowed, what)
-        values = {
-            "name": spec.get("name"),
-            "say voice": say.get("voice"),
-            "say language": say.get("language"),
-            "speech": spec.get("speech"),
-            "tts voice": tts.get("voice"),
-        }
-        missing = [k for k, v in values.items() if not isinstance(v, str) or not v.strip()]
-        for name in missing:
-            reading.error(line, f"{what} is missing its '{name}' setting")
-        if missing:
+        # (where it is written, the field, its name in messages); a missing or malformed say/tts section
+        # has had its error already, and its settings are not reported missing one by one.
+        settings = [(spec, "name", "name"), (spec, "speech", "speech")]
+        settings += [(say, "voice", "say voice"), (say, "language", "say language")] if say is not None else []
+        settings += [(tts, "voice", "tts voice")] if tts is not None else []
+        values = {label: holder.get(key) for holder, key, label in settings}
+        broken = say is None or tts is None
+        for holder, key, label in settings:
+            value = values[label]
+            if not isinstance(value, str) or not value.strip():
+                reading.missing(holder, key, line, f"{what} is missing its '{label}' setting")
+                broken = True
+        if broken:
             continue
-        rate = reading.integer(tts, "rate", 60, 400, default=160) if hasattr(tts, "line") else 160
+        rate = reading.integer(tts, "rate", 60, 400, default=160)
         result[str(code)] = Language(
             code=str(code),
             name=values["name"],

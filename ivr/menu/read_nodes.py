@@ -77,14 +77,16 @@ def _language_node(reading: Reading, node_id: str, spec: LocatedDict, line: int)
     reading.fields(spec, ("kind", "title", "prompt", "options", "next"), what)
     prompt = reading.text(spec["prompt"], spec.line_of("prompt"), f"{what} prompt") if "prompt" in spec else None
     options = []
+    unreadable = False  # an option that could not be read: its language would be reported "not offered" too
     items = spec.get("options")
     if not isinstance(items, LocatedList) or not items:
-        reading.error(spec.line_of("options"), f"{what} needs options, one per language")
+        reading.missing(spec, "options", spec.line_of("options"), f"{what} needs options, one per language")
         return None
     for index, item in enumerate(items):
         item_line = items.line_of(index)
         if not isinstance(item, LocatedDict):
             reading.error(item_line, f"{what} option #{index + 1} must have a key and a language")
+            unreadable = True
             continue
         reading.fields(item, ("key", "language", "label", "keywords"), f"{what} option")
         key = reading.key(item.get("key"), item.line_of("key"), f"{what} option key")
@@ -94,21 +96,26 @@ def _language_node(reading: Reading, node_id: str, spec: LocatedDict, line: int)
                 item.line_of("language"),
                 f"{what} option language {lang!r} is not declared{did_you_mean(str(lang), reading.langs)}",
             )
+            unreadable = True
             continue
         label = reading.text(item.get("label"), item.line_of("label"), f"{what} option label", langs=(lang,))
         keywords = None
         if "keywords" in item:
             keywords = reading.words(item["keywords"], item.line_of("keywords"), f"{what} option keywords")
         if key and label:
-            options.append(LanguageOption(key, lang, label, keywords, reading.src(item_line)))
+            options.append(LanguageOption(key, lang, label, keywords, reading.src(item_line), reading.lines(item)))
     next_node = spec.get("next")
     if not isinstance(next_node, str):
-        reading.error(spec.line, f"{what} needs 'next': the node callers go to after choosing")
+        where = spec.line_of("next")
+        reading.missing(spec, "next", where, f"{what} needs 'next': the node callers go to after choosing")
         return None
+    if unreadable:
+        return None  # left out as broken, so the checks of the whole node wait until the option is fixed
     return LanguageNode(
         id=node_id,
         title=_title(reading, spec, what),
         source=reading.src(line),
+        lines=reading.lines(spec),
         prompt=prompt,
         options=tuple(options),
         next=next_node,
@@ -126,13 +133,13 @@ def _menu_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> 
     if "prompt" in spec:
         prompt = reading.text(spec["prompt"], spec.line_of("prompt"), f"{what} prompt")
     elif kind == "menu":
-        reading.error(line, f"{what} needs a 'prompt' in every language")
+        reading.missing(spec, "prompt", line, f"{what} needs a 'prompt' in every language")
     text = None
     if kind == "info":
         if "text" in spec:
             text = reading.text(spec["text"], spec.line_of("text"), f"{what} guidance text")
         else:
-            reading.error(line, f"{what} needs its guidance 'text' in every language")
+            reading.missing(spec, "text", line, f"{what} needs its guidance 'text' in every language")
     options = []
     items = spec.get("options", LocatedList())
     if not isinstance(items, LocatedList):
@@ -148,15 +155,20 @@ def _menu_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> 
         reading.error(spec.line_of("fallback"), f"{what} fallback must be a node id")
         fallback = None
     timeout = reading.integer(spec, "timeout", 1, 60) if "timeout" in spec else None
+    title = _title(reading, spec, what)
+    reprompts = read_reprompts(reading, spec, what)
+    if "options" in spec and not isinstance(spec["options"], LocatedList):
+        return None  # left out as broken: "no way out" would be the same mistake told twice
     cls = InfoNode if kind == "info" else MenuNode
     extra = {"text": text} if kind == "info" else {}
     return cls(
         id=node_id,
-        title=_title(reading, spec, what),
+        title=title,
         source=reading.src(line),
+        lines=reading.lines(spec),
         prompt=prompt,
         options=tuple(options),
-        reprompts=read_reprompts(reading, spec, what),
+        reprompts=reprompts,
         fallback=fallback,
         timeout=timeout,
         **extra,
@@ -188,7 +200,8 @@ def _option(reading: Reading, item: Any, line: int, what: str) -> Option | None:
             )
             return None
     else:
-        reading.error(line, f"{what} option '{key}' needs goto: <node> or action: <{'|'.join(OPTION_ACTIONS)}>")
+        if not reading.misspelt(item, "goto") and not reading.misspelt(item, "action"):
+            reading.error(line, f"{what} option '{key}' needs goto: <node> or action: <{'|'.join(OPTION_ACTIONS)}>")
         return None
     label = (
         reading.text(item["label"], item.line_of("label"), f"{what} option '{key}' label") if "label" in item else None
@@ -198,7 +211,7 @@ def _option(reading: Reading, item: Any, line: int, what: str) -> Option | None:
         keywords = reading.words(item["keywords"], item.line_of("keywords"), f"{what} option '{key}' keywords")
     if key is None:
         return None
-    return Option(key, action, target, label, keywords, reading.src(line))
+    return Option(key, action, target, label, keywords, reading.src(line), reading.lines(item))
 
 
 def _transfer_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
@@ -206,11 +219,17 @@ def _transfer_node(reading: Reading, node_id: str, spec: LocatedDict, line: int)
     reading.fields(spec, ("kind", "title", "hotline", "tip"), what)
     hotline = spec.get("hotline")
     if not isinstance(hotline, str):
-        reading.error(line, f"{what} needs 'hotline': the id of the hotline to transfer to")
+        where = spec.line_of("hotline") if "hotline" in spec else line
+        reading.missing(spec, "hotline", where, f"{what} needs 'hotline': the id of the hotline to transfer to")
         return None
     tip = reading.text(spec["tip"], spec.line_of("tip"), f"{what} tip") if "tip" in spec else None
     return TransferNode(
-        id=node_id, title=_title(reading, spec, what), source=reading.src(line), hotline=hotline, tip=tip
+        id=node_id,
+        title=_title(reading, spec, what),
+        source=reading.src(line),
+        lines=reading.lines(spec),
+        hotline=hotline,
+        tip=tip,
     )
 
 
@@ -218,4 +237,6 @@ def _goodbye_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) 
     what = f"node '{node_id}'"
     reading.fields(spec, ("kind", "title", "text"), what)
     text = reading.text(spec["text"], spec.line_of("text"), f"{what} text") if "text" in spec else None
-    return GoodbyeNode(id=node_id, title=_title(reading, spec, what), source=reading.src(line), text=text)
+    return GoodbyeNode(
+        id=node_id, title=_title(reading, spec, what), source=reading.src(line), lines=reading.lines(spec), text=text
+    )

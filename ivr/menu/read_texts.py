@@ -68,7 +68,7 @@ def read_messages(reading: Reading, data: LocatedDict) -> dict[str, Text]:
     result = {}
     for name, allowed in MESSAGES.items():
         if name not in section:
-            reading.error(section.line, f"messages is missing '{name}'")
+            reading.missing(section, name, section.line, f"messages is missing '{name}'")
             continue
         text = reading.text(section[name], section.line_of(name), f"message '{name}'", placeholders=allowed)
         if text:
@@ -85,7 +85,7 @@ def read_words(reading: Reading, data: LocatedDict) -> dict[str, Words]:
     for name, count in WORDS.items():
         if name not in section:
             if count is not None:
-                reading.error(section.line, f"words is missing '{name}'")
+                reading.missing(section, name, section.line, f"words is missing '{name}'")
             continue
         found = reading.words(section[name], section.line_of(name), f"words '{name}'", count)
         if found:
@@ -101,7 +101,7 @@ def read_words(reading: Reading, data: LocatedDict) -> dict[str, Words]:
 def read_key_names(reading: Reading, data: LocatedDict) -> dict[str, Text]:
     section = data.get("key_names")
     if section is None:
-        reading.error(data.line, "the file is missing 'key_names' (how '*' and '#' are said)")
+        reading.missing(data, "key_names", data.line, "the file is missing 'key_names' (how '*' and '#' are said)")
         return {}
     if not isinstance(section, LocatedDict):
         reading.error(data.line_of("key_names"), "'key_names' must map keys to how they are said")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
-from ivr.menu.diagnostics import Diagnostic, did_you_mean
+from ivr.menu.diagnostics import Diagnostic, closest, did_you_mean
 from ivr.menu.model import Source, Text, Words, frozen_map
 from ivr.menu.yaml_source import LocatedDict
 
@@ -32,6 +33,9 @@ class Reading:
         self.broken_nodes: set[str] = set()
         self.broken_hotlines: set[str] = set()
         self.ref_lines: dict[str, int] = {}  # where entry, main_menu, help and the defaults fallback are written
+        # (id of a mapping, field name) for each required field reported as misspelt: its "missing"
+        # error would be the same mistake told twice.
+        self._misspelt: set[tuple[int, str]] = set()
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -44,13 +48,28 @@ class Reading:
     def warning(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(self.src(line), "warning", message))
 
+    def missing(self, data: LocatedDict, key: str, line: int, message: str) -> None:
+        """Report that ``data`` lacks the field ``key``, unless a misspelling of it ("promt") was reported:
+        one mistake, one error."""
+        if not self.misspelt(data, key):
+            self.error(line, message)
+
+    def misspelt(self, data: LocatedDict, key: str) -> bool:
+        """Whether an unknown field of ``data`` was reported as a misspelling of ``key``."""
+        return (id(data), key) in self._misspelt
+
+    @staticmethod
+    def lines(data: LocatedDict) -> Mapping[str, int]:
+        """The line of each field of ``data``, for the model (read-only, not copied)."""
+        return MappingProxyType(data.key_lines)
+
     # -- generic shapes --------------------------------------------------------------------
 
     def section(self, parent: LocatedDict, key: str, what: str, required: bool = True) -> LocatedDict | None:
         value = parent.get(key)
         if value is None:
             if required:
-                self.error(parent.line, f"{what} is missing the '{key}' section")
+                self.missing(parent, key, parent.line, f"{what} is missing the '{key}' section")
             return None
         if not isinstance(value, LocatedDict):
             self.error(parent.line_of(key), f"'{key}' must be a set of 'name: value' lines")
@@ -62,15 +81,16 @@ class Reading:
         allowed = tuple(allowed)
         for key in data:
             if key not in allowed:
-                self.error(
-                    data.line_of(key),
-                    f"{what} has an unknown field '{key}'{did_you_mean(str(key), allowed)}",
-                )
+                meant = closest(str(key), allowed)
+                if meant is not None and meant not in data:
+                    self._misspelt.add((id(data), meant))
+                hint = f" (did you mean '{meant}'?)" if meant else ""
+                self.error(data.line_of(key), f"{what} has an unknown field '{key}'{hint}")
 
     def integer(self, data: LocatedDict, key: str, low: int, high: int, default: int | None = None) -> int:
         value = data.get(key, default)
         if value is None:
-            self.error(data.line, f"'{key}' is missing (a whole number from {low} to {high})")
+            self.missing(data, key, data.line, f"'{key}' is missing (a whole number from {low} to {high})")
             return low
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.error(data.line_of(key), f"'{key}' must be a whole number from {low} to {high}, not {value!r}")

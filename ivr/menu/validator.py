@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 
-from ivr.menu.diagnostics import Diagnostic, did_you_mean
+from ivr.menu.diagnostics import Diagnostic, closest
 from ivr.menu.model import (
     GoodbyeNode,
     LanguageNode,
@@ -25,6 +25,7 @@ from ivr.menu.model import (
 )
 
 MAX_OPTIONS = 9
+NAMES_IN_A_NOTE = 5  # a note lists this many node ids, then "…"
 
 
 def validate(
@@ -38,7 +39,7 @@ def validate(
     elsewhere. ``ref_lines`` gives the lines of ``entry``, ``main_menu``, ``help`` and the ``defaults
     fallback`` (the model keeps no line for them), so their problems point at the line to change."""
     checks = _Checks(tree, frozenset(broken_nodes), frozenset(broken_hotlines), dict(ref_lines or {}))
-    return list(checks.run())
+    return checks.run()
 
 
 class _Checks:
@@ -53,6 +54,9 @@ class _Checks:
         self.broken = broken
         self.broken_hotlines = broken_hotlines
         self.ref_lines = ref_lines or {}
+        # Each reference to a missing node that looks like a typo: (its error, the node it probably meant).
+        # The nodes only that one would reach are a note under its error, not errors of their own.
+        self.typos: list[tuple[Diagnostic, str]] = []
 
     def ref_source(self, what: str, default: Source) -> Source:
         line = self.ref_lines.get(what)
@@ -68,10 +72,21 @@ class _Checks:
         return node_id in self.tree.nodes or node_id in self.broken
 
     def unknown(self, source: Source, what: str, node_id: str) -> Diagnostic:
-        hint = did_you_mean(node_id, [*self.tree.nodes, *self.broken])
-        return self.error(source, f"{what} '{node_id}', which is not a node{hint}")
+        meant = closest(node_id, [*self.tree.nodes, *self.broken])
+        hint = f" (did you mean '{meant}'?)" if meant else ""
+        diagnostic = self.error(source, f"{what} '{node_id}', which is not a node{hint}")
+        if meant in self.tree.nodes:
+            self.typos.append((diagnostic, meant))
+        return diagnostic
 
-    def run(self) -> Iterator[Diagnostic]:
+    def run(self) -> list[Diagnostic]:
+        found = list(self.graph())
+        unreachable = list(self.reachability())
+        notes = self.cascade(unreachable)
+        found = [notes.get(id(d), d) for d in found]
+        return found + list(self.unreached_roots(unreachable)) + list(self.hotline_use())
+
+    def graph(self) -> Iterator[Diagnostic]:
         tree = self.tree
         top = Source(tree.file, 1)
         for what, node_id in (
@@ -91,8 +106,6 @@ class _Checks:
             yield from self.fallback_kind(source, tree.defaults.fallback)
         for node in tree.nodes.values():
             yield from self.node(node)
-        yield from self.reachability()
-        yield from self.hotline_use()
 
     def fallback_kind(self, source: Source, node_id: str) -> Iterator[Diagnostic]:
         # A fallback that is itself a menu could send a silent caller round in circles forever.
@@ -103,14 +116,14 @@ class _Checks:
         tree = self.tree
         if isinstance(node, LanguageNode):
             if not self.exists(node.next):
-                yield self.unknown(node.source, f"node '{node.id}' next is", node.next)
-            yield from self.duplicate_keys(node, [(o.key, o.source) for o in node.options])
+                yield self.unknown(node.at("next"), f"node '{node.id}' next is", node.next)
+            yield from self.duplicate_keys(node, [(o.key, o.at("key")) for o in node.options])
             for option in node.options:
                 if option.key == "#":
-                    yield self.error(option.source, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
+                    yield self.error(option.at("key"), "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
             for lang in tree.language_codes:
                 if lang not in {o.language for o in node.options}:
-                    yield self.error(node.source, f"node '{node.id}' offers no option for {lang}")
+                    yield self.error(node.at("options"), f"node '{node.id}' offers no option for {lang}")
         elif isinstance(node, MenuNode):
             yield from self.menu(node)
         elif (
@@ -118,10 +131,11 @@ class _Checks:
             and node.hotline not in tree.hotlines
             and node.hotline not in self.broken_hotlines
         ):
+            meant = closest(node.hotline, [*tree.hotlines, *self.broken_hotlines])
             yield self.error(
-                node.source,
+                node.at("hotline"),
                 f"node '{node.id}' transfers to hotline '{node.hotline}', which is not a hotline"
-                f"{did_you_mean(node.hotline, [*tree.hotlines, *self.broken_hotlines])}",
+                + (f" (did you mean '{meant}'?)" if meant else ""),
             )
 
     def menu(self, node: MenuNode) -> Iterator[Diagnostic]:
@@ -130,30 +144,32 @@ class _Checks:
         global_keys = tree.defaults.keys.global_keys()
         for option in node.options:
             if option.action == "goto" and not self.exists(option.target):
-                yield self.unknown(option.source, f"option '{option.key}' targets", option.target or "")
+                yield self.unknown(option.at("goto"), f"option '{option.key}' targets", option.target or "")
             if option.key in global_keys:
                 yield self.error(
-                    option.source,
+                    option.at("key"),
                     f"option '{option.key}' clashes with the global '{global_keys[option.key]}' key; pick another key",
                 )
             if option.key == "#":
-                yield self.error(option.source, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
+                yield self.error(option.at("key"), "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
             if option.action == "help" and tree.help is None:
-                yield self.error(option.source, f"option '{option.key}' asks for help, but the file names no help node")
-        yield from self.duplicate_keys(node, [(o.key, o.source) for o in node.options])
+                yield self.error(
+                    option.at("action"), f"option '{option.key}' asks for help, but the file names no help node"
+                )
+        yield from self.duplicate_keys(node, [(o.key, o.at("key")) for o in node.options])
         if len(node.options) > MAX_OPTIONS:
             yield self.error(
-                node.source,
+                node.at("options"),
                 f"{what} has {len(node.options)} options; a phone menu can offer at most "
                 f"{MAX_OPTIONS}: split it into sub-menus",
             )
         if not any(o.action != "repeat" and o.target != node.id for o in node.options):
-            yield self.error(node.source, f"{what} has no way out: give it an option that leads to another node")
+            yield self.error(node.at("options"), f"{what} has no way out: give it an option that leads to another node")
         if node.fallback is not None:
             if not self.exists(node.fallback):
-                yield self.unknown(node.source, f"{what} fallback is", node.fallback)
+                yield self.unknown(node.at("fallback"), f"{what} fallback is", node.fallback)
             elif node.fallback in tree.nodes:
-                yield from self.fallback_kind(node.source, node.fallback)
+                yield from self.fallback_kind(node.at("fallback"), node.fallback)
         elif tree.defaults.fallback is None:
             yield self.error(node.source, f"{what} has no fallback, and defaults name none")
         yield from self.ambiguous_keywords(node)
@@ -188,8 +204,10 @@ class _Checks:
             counts = Counter(word.casefold() for o in node.options if o.keywords for word in set(o.keywords[lang]))
             for word, count in sorted(counts.items()):
                 if count > 1:
+                    # At the second option that has it: the first one had it first.
+                    having = [o for o in node.options if o.keywords and word in map(str.casefold, o.keywords[lang])]
                     yield self.warning(
-                        node.source,
+                        having[1].at("keywords"),
                         f"node '{node.id}': the {lang} keyword '{word}' belongs to "
                         f"{count} options, so saying it chooses none",
                     )
@@ -211,7 +229,9 @@ class _Checks:
                 yield tree.help
             yield tree.main_menu
 
-    def reachability(self) -> Iterator[Diagnostic]:
+    def reachability(self) -> Iterator[str]:
+        """The nodes a call from the entry can never reach, in file order (none while a reachable node is
+        broken, or the entry is missing)."""
         tree = self.tree
         if tree.entry not in tree.nodes:
             return
@@ -230,16 +250,70 @@ class _Checks:
                 if target in tree.nodes and target not in seen:
                     seen.add(target)
                     queue.append(target)
-        for node_id, node in tree.nodes.items():
-            if node_id not in seen:
-                yield self.error(
-                    node.source,
-                    f"node '{node_id}' cannot be reached from the entry '{tree.entry}':"
-                    " link it from a menu or remove it",
+        yield from (node_id for node_id in tree.nodes if node_id not in seen)
+
+    def below(self, start: str, among: set[str]) -> list[str]:
+        """``start`` and every node of ``among`` it leads to, in the order a walk from it finds them."""
+        found, queue = [start], deque([start])
+        among = among - {start}
+        while queue:
+            for target in self.successors(self.tree.nodes[queue.popleft()]):
+                if target in among:
+                    among.discard(target)
+                    found.append(target)
+                    queue.append(target)
+        return found
+
+    def cascade(self, unreachable: list[str]) -> dict[int, Diagnostic]:
+        """Each typo'd reference whose intended node is unreachable gets, as a note, the nodes it cuts off;
+        they are removed from ``unreachable``. Returns the annotated diagnostics by id of the original."""
+        left = set(unreachable)
+        annotated: dict[int, Diagnostic] = {}
+        for diagnostic, meant in self.typos:
+            if meant not in left:
+                continue
+            cut_off = self.below(meant, left)
+            left -= set(cut_off)
+            note = f"…and {_nodes(len(cut_off))} below it can't be reached until this is fixed: {_names(cut_off)}"
+            annotated[id(diagnostic)] = annotated.get(id(diagnostic), diagnostic).with_note(note)
+        unreachable[:] = [n for n in unreachable if n in left]
+        return annotated
+
+    def unreached_roots(self, unreachable: list[str]) -> Iterator[Diagnostic]:
+        """One error per part of the tree nobody reaches, at its top node: the nodes below it are a note
+        (linking the top node fixes them all)."""
+        tree = self.tree
+        left = set(unreachable)
+        has_parent = {t for n in unreachable for t in self.successors(tree.nodes[n]) if t in left and t != n}
+        order = [n for n in unreachable if n not in has_parent] + [n for n in unreachable if n in has_parent]
+        for node_id in order:  # tops first; then whatever is left of a cycle nobody enters
+            if node_id not in left:
+                continue
+            group = self.below(node_id, left)
+            left -= set(group)
+            diagnostic = self.error(
+                tree.nodes[node_id].source,
+                f"node '{node_id}' cannot be reached from the entry '{tree.entry}': link it from a menu or remove it",
+            )
+            if len(group) > 1:
+                diagnostic = diagnostic.with_note(
+                    f"…and {_nodes(len(group) - 1)} below it can't be reached either: {_names(group[1:])}"
                 )
+            yield diagnostic
 
     def hotline_use(self) -> Iterator[Diagnostic]:
+        if self.broken:
+            return  # a node that failed to load may be the transfer that uses it: wait until it is fixed
         used = {n.hotline for n in self.tree.nodes.values() if isinstance(n, TransferNode)}
         for hotline_id, hotline in self.tree.hotlines.items():
             if hotline_id not in used:
                 yield self.warning(hotline.source, f"hotline '{hotline_id}' is never used by a transfer node")
+
+
+def _nodes(count: int) -> str:
+    return "1 node" if count == 1 else f"{count} nodes"
+
+
+def _names(node_ids: list[str]) -> str:
+    shown = ", ".join(node_ids[:NAMES_IN_A_NOTE])
+    return shown + (", …" if len(node_ids) > NAMES_IN_A_NOTE else "")
