@@ -10,6 +10,8 @@ The modules, from the bottom up (only ``tts`` and ``build`` import pyttsx3; the 
 
 - ``tts``: a warm pyttsx3/espeak-ng synthesizer, one engine per process (also used by the simulator);
 - ``telephony``: 22,050 Hz synthesizer output to 8 kHz telephone WAV;
+- ``phonetic`` (with ``mandarin``): what the synthesizer is given for a text: pinyin for Mandarin,
+  the menu's lexicon, keys by name, phone numbers digit by digit;
 - ``cache``: the content address of a prompt (text, voice, rate, output format) and its file name;
 - ``manifest``: ``audio/manifest.json``, the index from prompt to file, read and written atomically;
 - ``build``: the incremental, parallel build; ``library``: the per-request lookup.

@@ -45,6 +45,7 @@ from ivr.audio.manifest import (
     write_atomic,
     write_manifest,
 )
+from ivr.audio.phonetic import Pronouncer
 from ivr.audio.progress import Progress
 from ivr.menu.model import Language, Source
 
@@ -95,6 +96,8 @@ class BuildReport:
     jobs: int = 0  # processes that rendered (0: nothing rendered)
     seconds: float = 0.0
     audio_seconds: float = field(default=0.0)  # total duration of the prompts' audio
+    # (language, text) -> seconds of its audio, for every prompt with a current file (ivr.call.durations)
+    durations: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +119,7 @@ class BuildReport:
 @dataclass(frozen=True)
 class _Prompt:
     text: str
+    phonetic: str  # what the synthesizer is given, and what the file name is made from
     lang: str
     voice: str
     rate: int
@@ -130,15 +134,18 @@ def build(
     jobs: int | None = None,
     progress: bool = True,
     check: bool = False,
+    pronouncer: Pronouncer | None = None,
 ) -> BuildReport:
     """Make ``audio_dir`` hold current audio for every utterance (voice and rate from ``languages``).
 
     ``jobs``: worker processes (default: one per core). ``progress``: show progress on stderr.
     ``check``: render and write nothing; report what is missing or stale (``report.ok`` False if any).
+    ``pronouncer``: what each text is turned into for the synthesizer (``Pronouncer.for_tree(tree)``
+    for the menu's lexicon and key names; by default none, but Mandarin still goes through pinyin).
     """
     started = time.monotonic()
     audio_dir = Path(audio_dir)
-    prompts, failures = _plan(utterances, languages)
+    prompts, failures = _plan(utterances, languages, pronouncer or Pronouncer())
     if check:
         return _check(prompts, failures, audio_dir)
 
@@ -161,7 +168,7 @@ def build(
             if duration is None:
                 duration = old.get(p.file) or _read_duration(audio_dir / p.file)
             source = str(p.source) if p.source is not None else None
-            entries.append(Entry(p.lang, p.text, p.file, p.voice, p.rate, round(duration, 3), source))
+            entries.append(Entry(p.lang, p.text, p.file, p.voice, p.rate, round(duration, 3), source, p.phonetic))
         manifest = Manifest(FORMAT, tuple(entries))
         write_manifest(audio_dir, manifest)
         pruned = _prune(audio_dir, manifest.files())
@@ -176,13 +183,16 @@ def build(
         jobs=workers,
         seconds=time.monotonic() - started,
         audio_seconds=sum(e.duration for e in entries),
+        durations={(e.lang, e.text): e.duration for e in entries},
     )
 
 
 # -- planning and checking --------------------------------------------------------------------
 
 
-def _plan(utterances: Iterable[Spoken], languages: Mapping[str, Language]) -> tuple[list[_Prompt], list[Failure]]:
+def _plan(
+    utterances: Iterable[Spoken], languages: Mapping[str, Language], pronouncer: Pronouncer
+) -> tuple[list[_Prompt], list[Failure]]:
     """One prompt per distinct (text, language), in first-seen order; unknown languages are failures."""
     prompts: dict[tuple[str, str], _Prompt] = {}
     failures: list[Failure] = []
@@ -194,8 +204,14 @@ def _plan(utterances: Iterable[Spoken], languages: Mapping[str, Language]) -> tu
             known = ", ".join(languages) or "none"
             failures.append(Failure(u.text, u.lang, u.source, f"language {u.lang!r} is not declared (known: {known})"))
             continue
-        name = file_name(u.text, language.tts_voice, language.tts_rate)
-        prompts[(u.text, u.lang)] = _Prompt(u.text, u.lang, language.tts_voice, language.tts_rate, name, u.source)
+        phonetic = pronouncer.phonetic(u.text, u.lang)
+        if not phonetic:
+            failures.append(Failure(u.text, u.lang, u.source, "nothing is left to say once it is spelled out"))
+            continue
+        name = file_name(phonetic, language.tts_voice, language.tts_rate)
+        prompts[(u.text, u.lang)] = _Prompt(
+            u.text, phonetic, u.lang, language.tts_voice, language.tts_rate, name, u.source
+        )
     return list(prompts.values()), failures
 
 
@@ -211,6 +227,7 @@ def _check(prompts: list[_Prompt], failures: list[Failure], audio_dir: Path) -> 
         manifest = None
         problems.append(f"{audio_dir / MANIFEST_NAME}: {exc}")
     wanted = {(p.lang, p.text, p.file) for p in prompts}
+    durations: dict[tuple[str, str], float] = {}
     if manifest is None:
         problems.append(f"{audio_dir / MANIFEST_NAME}: missing; run `ivr audio build`")
     elif manifest.format != FORMAT:
@@ -221,6 +238,12 @@ def _check(prompts: list[_Prompt], failures: list[Failure], audio_dir: Path) -> 
             problems.append(f"{audio_dir / MANIFEST_NAME}: lists the {lang} prompt {text!r}, which is no longer said")
         for lang, text, _ in sorted(wanted - listed):
             problems.append(f"{audio_dir / MANIFEST_NAME}: does not list the {lang} prompt {text!r}")
+        known = {(e.lang, e.text, e.file): e.duration for e in manifest.entries}
+        durations = {
+            (p.lang, p.text): known[(p.lang, p.text, p.file)]
+            for p in prompts
+            if (p.lang, p.text, p.file) in known and _is_current(audio_dir / p.file)
+        }
     used = {p.file for p in prompts}
     for name in sorted(_audio_files(audio_dir) - used):
         problems.append(f"{audio_dir / name}: no longer used; a build removes it")
@@ -231,6 +254,7 @@ def _check(prompts: list[_Prompt], failures: list[Failure], audio_dir: Path) -> 
         failures=tuple(failures),
         out_of_date=tuple(problems),
         check=True,
+        durations=durations,
     )
 
 
@@ -245,7 +269,7 @@ def _render_all(
         return {}, {}, 0
     # Same voice together (a worker switches voice rarely), longest first (no long render left for last).
     todo = sorted(todo, key=lambda p: (p.voice, p.rate, -len(p.text)))
-    tasks = [(p.text, p.voice, p.rate, str(audio_dir / p.file)) for p in todo]
+    tasks = [(p.phonetic, p.voice, p.rate, str(audio_dir / p.file)) for p in todo]
     wanted = jobs if jobs is not None else (os.cpu_count() or 1)
     workers = max(1, min(wanted, len(tasks) // MIN_RENDERS_PER_WORKER))
     durations: dict[str, float] = {}

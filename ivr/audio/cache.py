@@ -1,9 +1,11 @@
 """The content address of a prompt: what makes two renders interchangeable, and the file name it gets.
 
-A prompt's audio depends on exactly four things: the text, the espeak-ng voice, the speaking rate,
-and how the synthesizer's output is turned into a telephone file (``OUTPUT_FORMAT``). The key hashes
-all four, so editing one text changes one file name and nothing else, and a file with a given name
-never needs re-rendering: it can be served as immutable and a rebuild can skip it by its name alone.
+A prompt's audio depends on exactly four things: the phonetic text (what the synthesizer is given,
+``ivr.audio.phonetic``: for Mandarin the pinyin, so a lexicon edit changes it), the espeak-ng voice,
+the speaking rate, and how the synthesizer's output is turned into a telephone file (``OUTPUT_FORMAT``).
+The key hashes all four, so editing one text or one lexicon word changes the file names of exactly the
+prompts that say it, and a file with a given name never needs re-rendering: it can be served as
+immutable and a rebuild can skip it by its name alone.
 
 This module is pure (no numpy, no pyttsx3): the request path (``ivr.audio.library``) imports it.
 """

@@ -39,6 +39,7 @@ class Entry:
     rate: int
     duration: float  # seconds
     source: str | None  # "menus/wallet.yaml:42": where the text is written
+    phonetic: str = ""  # what the synthesizer was given (ivr.audio.phonetic): pinyin for Mandarin
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Manifest:
                     rate=int(p["rate"]),
                     duration=float(p["duration"]),
                     source=None if p.get("source") is None else str(p["source"]),
+                    phonetic=str(p.get("phonetic", p["text"])),
                 )
                 for p in data["prompts"]
             )

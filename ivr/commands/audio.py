@@ -1,8 +1,14 @@
-"""`ivr audio build`: render every prompt of a menu into the audio directory (or check that it is current).
+"""`ivr audio build` and `ivr audio say`: render a menu's prompts, or hear and read how one text is said.
 
+``ivr audio build``: render every prompt of a menu into the audio directory (or check that it is current).
 Exit status: 0 done (or, with ``--check``, everything current); 1 a prompt failed to render (each is
 listed with its file and line) or, with ``--check``, something is missing or stale; 2 the menu file
 cannot be loaded. The summary goes to stdout, problems and progress to stderr.
+
+``ivr audio say TEXT --lang zh-CN``: print the exact phonetic text the synthesizer is given for TEXT
+(tone-numbered pinyin for Mandarin, with the menu's lexicon and key names; for English the text after
+number and key expansion), one line on stdout, and render it (``-o`` keeps the WAV). ``--phonetic``
+only prints. Exit status: 0 done, 1 the text could not be rendered, 2 the menu file has errors.
 """
 
 from __future__ import annotations
@@ -43,10 +49,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
     build.set_defaults(func=run_build)
 
+    say = commands.add_parser(
+        "say",
+        help="print what the synthesizer is given for a text (pinyin for Mandarin) and render it",
+        description=(
+            "Print the exact phonetic text sent to the synthesizer for TEXT, on one line: for Mandarin "
+            "tone-numbered pinyin, syllables separated by spaces, using the menu's lexicon and key names; for "
+            "other languages the text after number and key expansion. Then render it with the language's voice "
+            "and rate (-o saves the telephone WAV). --phonetic only prints."
+        ),
+    )
+    say.add_argument("text", help="the text, as it would be written in the menu file")
+    say.add_argument("--lang", required=True, help="a language of the menu, e.g. zh-CN or en-US")
+    say.add_argument(
+        "--menu", default=DEFAULT_MENU, help=f"menu file: lexicon, key names, voice (default: {DEFAULT_MENU})"
+    )
+    say.add_argument("--phonetic", action="store_true", help="only print the phonetic text; render nothing")
+    say.add_argument("-o", "--output", help="write the rendered telephone WAV (8 kHz mono) to this file")
+    say.set_defaults(func=run_say)
+
 
 def run_build(args: argparse.Namespace) -> int:
     """Entry point of ``ivr audio build``; returns the exit code."""
     from ivr.audio.build import build
+    from ivr.audio.phonetic import Pronouncer
     from ivr.call.checks import load_menu
     from ivr.call.utterances import all_utterances
 
@@ -63,6 +89,7 @@ def run_build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=not args.no_progress,
         check=args.check,
+        pronouncer=Pronouncer.for_tree(tree),
     )
     problems = [str(f) for f in report.failures] + list(report.out_of_date)
     for line in problems[:MAX_LISTED]:
@@ -73,6 +100,47 @@ def run_build(args: argparse.Namespace) -> int:
     if report.check and report.out_of_date:
         print("run `ivr audio build` to bring the audio up to date", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def run_say(args: argparse.Namespace) -> int:
+    """Entry point of ``ivr audio say``; returns the exit code."""
+    from ivr.audio.phonetic import Pronouncer
+    from ivr.call.checks import load_menu
+
+    try:
+        tree = load_menu(args.menu)
+    except ConfigError as exc:
+        print(f"ivr audio say: {args.menu} has errors; fix them first (`ivr validate {args.menu}`):", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return EXIT_MENU
+    language = tree.languages.get(args.lang)
+    if language is None:
+        known = ", ".join(tree.languages)
+        print(f"ivr audio say: {args.menu} has no language {args.lang!r} (it has {known})", file=sys.stderr)
+        return EXIT_MENU
+    phonetic = Pronouncer.for_tree(tree).phonetic(" ".join(args.text.split()), args.lang)
+    print(phonetic)
+    if args.phonetic and not args.output:
+        return EXIT_OK
+    if not phonetic:
+        print("ivr audio say: nothing to say", file=sys.stderr)
+        return EXIT_PROBLEMS
+    from ivr.audio.manifest import write_atomic
+    from ivr.audio.telephony import duration_seconds, encode_wav, to_telephone
+    from ivr.audio.tts import SAMPLE_RATE, SynthesisError, Synthesizer
+
+    try:
+        samples = to_telephone(Synthesizer().render(phonetic, language.tts_voice, language.tts_rate), SAMPLE_RATE)
+    except SynthesisError as exc:
+        print(f"ivr audio say: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    where = ""
+    if args.output:
+        write_atomic(args.output, encode_wav(samples))
+        where = f" -> {args.output}"
+    seconds = duration_seconds(samples)
+    print(f"{seconds:.2f} s, voice {language.tts_voice} at {language.tts_rate} wpm{where}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _positive(value: str) -> int:

@@ -17,6 +17,7 @@ from ivr.menu.model import Source, Tree, frozen_map
 from ivr.menu.read_defaults import read_defaults
 from ivr.menu.read_hotlines import read_hotlines
 from ivr.menu.read_languages import read_languages
+from ivr.menu.read_lexicon import read_lexicon
 from ivr.menu.read_nodes import read_nodes
 from ivr.menu.read_texts import read_key_names, read_messages, read_words
 from ivr.menu.reading import Reading
@@ -98,6 +99,7 @@ def read(reading: Reading, text: str) -> Tree | None:
             "messages",
             "words",
             "key_names",
+            "lexicon",
             "hotlines",
             "nodes",
         ),
@@ -118,6 +120,7 @@ def read(reading: Reading, text: str) -> Tree | None:
     messages = read_messages(reading, data)
     words = read_words(reading, data)
     key_names = read_key_names(reading, data)
+    lexicon = read_lexicon(reading, data)
     hotlines = read_hotlines(reading, data)
     nodes = read_nodes(reading, data)
     entry = _node_ref(reading, data, "entry", required=True)
@@ -138,6 +141,7 @@ def read(reading: Reading, text: str) -> Tree | None:
         entry=entry or "",
         main_menu=main_menu or "",
         help=help_node,
+        lexicon=frozen_map(lexicon),
     )
 
 

@@ -287,6 +287,19 @@ class GoodbyeNode(Node):
     text: Text | None = None
 
 
+@dataclass(frozen=True)
+class Pronunciation:
+    """How one word is said, where the synthesizer would get it wrong (the ``lexicon`` section).
+
+    For Mandarin the reading is tone-numbered pinyin, one syllable per character ("huan2 kuan3"); for
+    other languages a respelling the voice reads right ("wee chat" for "WeChat").
+    """
+
+    word: str
+    reading: tuple[str, ...]  # Mandarin: syllables; other languages: the respelling's words
+    source: Source
+
+
 # ---------------------------------------------------------------------------------------------
 # The tree
 
@@ -307,6 +320,8 @@ class Tree:
     entry: str
     main_menu: str
     help: str | None
+    # language -> word -> reading: what pypinyin or espeak-ng would misread (see ivr.audio.phonetic)
+    lexicon: Mapping[str, Mapping[str, Pronunciation]] = field(default_factory=frozen_map)
 
     @property
     def language_codes(self) -> tuple[str, ...]:

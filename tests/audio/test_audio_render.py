@@ -52,7 +52,7 @@ def test_each_prompt_is_audible_8khz_mono_telephone_audio(rendered, text):
     assert report.ok and report.rendered == 4, [str(f) for f in report.failures]
     samples, info = audio_of(audio_dir, text)
     assert (info.samplerate, info.channels, info.subtype) == (8000, 1, "PCM_16")
-    assert 0.5 <= info.duration <= 15.0
+    assert 0.5 <= info.duration <= 20.0
     x = samples.astype(np.float64) / 32768
     assert np.sqrt(np.mean(x**2)) > RMS_FLOOR, "silent"
     assert np.count_nonzero(np.abs(samples.astype(np.int32)) >= 32767) == 0, "clipped"
