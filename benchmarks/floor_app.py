@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 
 from flask import Flask, Response, request
-
 from twilio.request_validator import RequestValidator
 
 from ivr.web.security import public_url
