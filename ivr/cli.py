@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.paths",
     "ivr.commands.simulate",
     "ivr.commands.audio",
+    "ivr.commands.schema",
 )
 
 

@@ -13,16 +13,48 @@ import gc
 from pathlib import Path
 
 from ivr.menu.diagnostics import ConfigError, Diagnostic, did_you_mean
+from ivr.menu.fields import Field, section
 from ivr.menu.model import Source, Tree, frozen_map
-from ivr.menu.read_defaults import read_defaults
-from ivr.menu.read_hotlines import read_hotlines
-from ivr.menu.read_languages import read_languages
+from ivr.menu.read_defaults import DEFAULT_FIELDS, read_defaults
+from ivr.menu.read_hotlines import HOTLINES_SHAPE, read_hotlines
+from ivr.menu.read_languages import LANGUAGES_SHAPE, read_languages
 from ivr.menu.read_lexicon import read_lexicon
-from ivr.menu.read_nodes import read_nodes
-from ivr.menu.read_texts import read_key_names, read_messages, read_words
-from ivr.menu.reading import Reading
+from ivr.menu.read_nodes import NODES_SHAPE, read_nodes
+from ivr.menu.read_texts import (
+    KEY_NAMES_SHAPE,
+    MESSAGES_SHAPE,
+    WORDS_SECTION_SHAPE,
+    read_key_names,
+    read_messages,
+    read_words,
+)
+from ivr.menu.reading import ID_SHAPE, LANGUAGE_SHAPE, Reading
 from ivr.menu.validator import validate
 from ivr.menu.yaml_source import LocatedDict, load_yaml
+
+# The sections of a menu file (``ivr schema`` is built from this table and the readers' own).
+FILE_FIELDS = {
+    "languages": Field("the caller languages (BCP 47 tags such as zh-CN): voices and speech", LANGUAGES_SHAPE, True),
+    "default_language": Field("the language of a caller who says nothing at the language choice", LANGUAGE_SHAPE),
+    "entry": Field("the first node of every call: a language choice or a menu", ID_SHAPE, required=True),
+    "main_menu": Field("where 'main menu' leads", ID_SHAPE, required=True),
+    "help": Field("where the help key leads", ID_SHAPE),
+    "defaults": Field("tree-wide behaviour: timeouts, attempts, keys, reprompts", section(DEFAULT_FIELDS), True),
+    "messages": Field("the line's own sentences, with {placeholders} filled in when spoken", MESSAGES_SHAPE, True),
+    "words": Field("day names, and what callers may say for the global keys", WORDS_SECTION_SHAPE, True),
+    "key_names": Field("how the keys * and # are said", KEY_NAMES_SHAPE, required=True),
+    "lexicon": Field(
+        "per language, words the synthesizer would misread and how to say them (zh-CN: tone-numbered pinyin,"
+        " 还款: huan2 kuan3)",
+        {
+            "type": "object",
+            "propertyNames": LANGUAGE_SHAPE,
+            "additionalProperties": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+        },
+    ),
+    "hotlines": Field("the numbers the line transfers to, and when each one answers", HOTLINES_SHAPE),
+    "nodes": Field("the tree: one entry per node, keyed by its id", NODES_SHAPE, required=True),
+}
 
 
 def load_tree(path: str | Path) -> Tree:
@@ -87,24 +119,7 @@ def read(reading: Reading, text: str) -> Tree | None:
     if not isinstance(data, LocatedDict):
         reading.error(getattr(data, "line", 1), "the file must be a set of sections (languages, nodes, …)")
         return None
-    reading.fields(
-        data,
-        (
-            "languages",
-            "default_language",
-            "entry",
-            "main_menu",
-            "help",
-            "defaults",
-            "messages",
-            "words",
-            "key_names",
-            "lexicon",
-            "hotlines",
-            "nodes",
-        ),
-        "the file",
-    )
+    reading.fields(data, FILE_FIELDS, "the file")
     languages = read_languages(reading, data)
     if not languages:
         return None

@@ -5,39 +5,53 @@ Reprompts are read here for menu nodes too: a menu's own ``reprompts`` has the d
 
 from __future__ import annotations
 
+from ivr.menu.fields import Field, boolean, list_of, number, section, whole
 from ivr.menu.model import GLOBAL_ACTIONS, SITUATION_KEYS, Defaults, Keys, Reprompts, Text
-from ivr.menu.reading import Reading
+from ivr.menu.reading import ID_SHAPE, KEY_SHAPE, TEXT_SHAPE, Reading
 from ivr.menu.yaml_source import LocatedDict, LocatedList
+
+KEY_FIELDS = {
+    "help": Field("the key that leads to the help node, in every menu (ISO/IEC 13714: 0)", KEY_SHAPE, True, "0"),
+    "back": Field("the key that goes back to the previous menu (ISO/IEC 13714: *)", KEY_SHAPE, True, "*"),
+    "repeat": Field("the key that says the menu again", KEY_SHAPE, True, "8"),
+    "end_call": Field("the key that ends the call (ISO/IEC 13714: 9); leave out for none", KEY_SHAPE),
+    "leave_message": Field("key of 'leave a message' in the menu after a closed transfer", KEY_SHAPE, True, "1"),
+    "retry": Field("key of 'try again' in the menu after a failed transfer", KEY_SHAPE, True, "1"),
+    "hear_number": Field("key of 'hear the number' after a closed or failed transfer", KEY_SHAPE, True, "2"),
+}
+REPROMPT_FIELDS = {
+    "no_input": Field("said after a silence, one text per attempt (the last repeats)", list_of(TEXT_SHAPE)),
+    "no_match": Field("said after a wrong key or words not understood, one per attempt", list_of(TEXT_SHAPE)),
+}
+DEFAULT_FIELDS = {
+    "timeout": Field("seconds a menu waits for the first key or word", whole(1, 60), default=5),
+    "max_no_input": Field("silences before the caller goes to the fallback", whole(1, 10), default=3),
+    "max_no_match": Field("wrong keys or misheard words before the fallback", whole(1, 10), default=3),
+    "speech": Field("whether menus also listen for spoken words", boolean(), default=True),
+    "min_confidence": Field(
+        "speech recognised with less confidence counts as not understood", number(0, 1), default=0.5
+    ),
+    "dial_timeout": Field("seconds a transfer rings before 'no answer'", whole(5, 600), default=30),
+    "record_max_seconds": Field("the longest message a caller can leave after hours", whole(5, 3600), default=120),
+    "keys": Field("the global keys, and the keys of the short menus the line builds itself", section(KEY_FIELDS), True),
+    "reprompts": Field("what is said before a menu is repeated", section(REPROMPT_FIELDS)),
+    "fallback": Field("the node (a goodbye or transfer) taken when the attempts run out", ID_SHAPE),
+}
 
 
 def read_defaults(reading: Reading, data: LocatedDict) -> Defaults | None:
     spec = reading.section(data, "defaults", "the file")
     if spec is None:
         return None
-    reading.fields(
-        spec,
-        (
-            "timeout",
-            "max_no_input",
-            "max_no_match",
-            "speech",
-            "min_confidence",
-            "dial_timeout",
-            "record_max_seconds",
-            "keys",
-            "reprompts",
-            "fallback",
-        ),
-        "defaults",
-    )
-    speech = spec.get("speech", True)
+    reading.fields(spec, DEFAULT_FIELDS, "defaults")
+    speech = spec.get("speech", DEFAULT_FIELDS["speech"].default)
     if not isinstance(speech, bool):
         reading.error(spec.line_of("speech"), "'speech' must be true or false")
         speech = True
-    confidence = spec.get("min_confidence", 0.5)
+    confidence = spec.get("min_confidence", DEFAULT_FIELDS["min_confidence"].default)
     if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
         reading.error(spec.line_of("min_confidence"), "'min_confidence' must be a number from 0 to 1")
-        confidence = 0.5
+        confidence = DEFAULT_FIELDS["min_confidence"].default
     fallback = spec.get("fallback")
     if "fallback" in spec:
         reading.ref_lines["defaults fallback"] = spec.line_of("fallback")
@@ -45,13 +59,13 @@ def read_defaults(reading: Reading, data: LocatedDict) -> Defaults | None:
         reading.error(spec.line_of("fallback"), "'fallback' must be a node id")
         fallback = None
     return Defaults(
-        timeout=reading.integer(spec, "timeout", 1, 60, default=5),
-        max_no_input=reading.integer(spec, "max_no_input", 1, 10, default=3),
-        max_no_match=reading.integer(spec, "max_no_match", 1, 10, default=3),
+        timeout=_whole(reading, spec, "timeout"),
+        max_no_input=_whole(reading, spec, "max_no_input"),
+        max_no_match=_whole(reading, spec, "max_no_match"),
         speech=speech,
         min_confidence=float(confidence),
-        dial_timeout=reading.integer(spec, "dial_timeout", 5, 600, default=30),
-        record_max_seconds=reading.integer(spec, "record_max_seconds", 5, 3600, default=120),
+        dial_timeout=_whole(reading, spec, "dial_timeout"),
+        record_max_seconds=_whole(reading, spec, "record_max_seconds"),
         keys=_keys(reading, spec),
         reprompts=read_reprompts(reading, spec, "defaults"),
         fallback=fallback,
@@ -59,18 +73,21 @@ def read_defaults(reading: Reading, data: LocatedDict) -> Defaults | None:
     )
 
 
+def _whole(reading: Reading, spec: LocatedDict, name: str) -> int:
+    return reading.integer(spec, name, *DEFAULT_FIELDS[name].bounds, default=DEFAULT_FIELDS[name].default)
+
+
 def _keys(reading: Reading, spec: LocatedDict) -> Keys:
     keys = reading.section(spec, "keys", "defaults")
-    names = (*GLOBAL_ACTIONS, *SITUATION_KEYS)
-    fallback = {"help": "0", "back": "*", "repeat": "8", "end_call": None, "leave_message": "1",
-                "retry": "1", "hear_number": "2"}  # fmt: skip
+    names = tuple(KEY_FIELDS)  # GLOBAL_ACTIONS and SITUATION_KEYS: Keys(...) fails if they drift apart
+    fallback = {name: f.default for name, f in KEY_FIELDS.items()}
     if keys is None:
         return Keys(**fallback, source=reading.src(spec.line))  # type: ignore[arg-type]
     reading.fields(keys, names, "keys")
     chosen: dict[str, str | None] = {}
     for name in names:
         if name not in keys:
-            if name == "end_call":
+            if not KEY_FIELDS[name].required:
                 chosen[name] = None
                 continue
             reading.missing(keys, name, keys.line, f"keys is missing '{name}'")
@@ -101,7 +118,7 @@ def read_reprompts(reading: Reading, spec: LocatedDict, what: str) -> Reprompts:
     if not isinstance(section, LocatedDict):
         reading.error(spec.line_of("reprompts"), f"{what} reprompts must have no_input and/or no_match lists")
         return Reprompts()
-    reading.fields(section, ("no_input", "no_match"), f"{what} reprompts")
+    reading.fields(section, REPROMPT_FIELDS, f"{what} reprompts")
     lists: dict[str, tuple[Text, ...]] = {}
     for kind in ("no_input", "no_match"):
         if kind not in section:

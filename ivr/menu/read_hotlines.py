@@ -14,11 +14,57 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ivr.menu.fields import Field, Shape, section, string_of
 from ivr.menu.model import Hotline, Hours, TimeRange, frozen_map
-from ivr.menu.reading import ID_PATTERN, Reading
+from ivr.menu.reading import ID_PATTERN, ID_SHAPE, TEXT_SHAPE, Reading
 from ivr.menu.yaml_source import LocatedDict, LocatedList
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TIME_RANGE = r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*"
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" for c in word)
+
+
+_DAY = "(" + "|".join(_any_case(d) for d in DAY_NAMES) + ")"
+_DAYS = rf"{_DAY}(\s*-\s*{_DAY})?"
+RANGES_SHAPE: Shape = {  # what _ranges reads: closed, a range, or a list of ranges
+    "anyOf": [
+        {"type": "string", "pattern": f"^\\s*{_any_case('closed')}\\s*$"},
+        {"type": "string", "pattern": f"^{TIME_RANGE}$"},
+        {"type": "array", "items": {"type": "string", "pattern": f"^{TIME_RANGE}$"}, "minItems": 1},
+    ],
+    "description": 'opening hours that day: "09:00-18:00", a list of ranges, or closed',
+}
+HOURS_FIELDS = {
+    "timezone": Field("the IANA time zone the hours are in, e.g. Asia/Shanghai", string_of(), required=True),
+    "weekly": Field(
+        "hours per day set: mon … sun, a range (mon-fri), a list (mon,wed) or daily; a day not listed is closed",
+        {
+            "type": "object",
+            "propertyNames": {"pattern": f"^\\s*({_any_case('daily')}|{_DAYS}(\\s*,\\s*{_DAYS})*)\\s*$"},
+            "additionalProperties": RANGES_SHAPE,
+        },
+        required=True,
+    ),
+    "dates": Field(
+        "dated exceptions (YYYY-MM-DD): a holiday (closed), or a day's own hours, which replace the weekly ones"
+        " (a make-up working day on a weekend, short hours on New Year's Eve)",
+        {"type": "object", "propertyNames": {"pattern": r"^\d{4}-\d{2}-\d{2}$"}, "additionalProperties": RANGES_SHAPE},
+    ),
+}
+HOTLINE_FIELDS = {
+    "name": Field("the hotline's name in every language, said when transferring", TEXT_SHAPE, required=True),
+    "number": Field(
+        'the number to dial, in quotes: "95188", "400-606-5500", "+86 10 1234 5678"',
+        string_of(r"^\s*[+＋]?[0-9０-９][0-9０-９\s\-().]*$"),
+        required=True,
+    ),
+    "spoken": Field("how the number is read out, per language (default: digit by digit)", TEXT_SHAPE),
+    "hours": Field("when a person answers; leave out for always open", section(HOURS_FIELDS)),
+}
+HOTLINES_SHAPE: Shape = {"type": "object", "propertyNames": ID_SHAPE, "additionalProperties": section(HOTLINE_FIELDS)}
 
 
 def read_hotlines(reading: Reading, data: LocatedDict) -> dict[str, Hotline]:
@@ -36,7 +82,7 @@ def read_hotlines(reading: Reading, data: LocatedDict) -> dict[str, Hotline]:
             reading.error(line, f"{what} must have a name, number and hours")
             reading.broken_hotlines.add(hotline_id)
             continue
-        reading.fields(spec, ("name", "number", "spoken", "hours"), what)
+        reading.fields(spec, HOTLINE_FIELDS, what)
         name = reading.text(spec.get("name"), spec.line_of("name"), f"{what} name")
         number = _dial_number(reading, spec.get("number"), spec.line_of("number"), what)
         spoken = None
@@ -96,7 +142,7 @@ def _hours(reading: Reading, spec: Any, line: int, what: str) -> Hours | None:
     if not isinstance(spec, LocatedDict):
         reading.error(line, f"{what} hours must have a timezone and weekly hours")
         return None
-    reading.fields(spec, ("timezone", "weekly", "dates"), f"{what} hours")
+    reading.fields(spec, HOURS_FIELDS, f"{what} hours")
     zone = spec.get("timezone")
     ok = True
     if not isinstance(zone, str):
@@ -196,7 +242,7 @@ def _ranges(reading: Reading, spec: Any, line: int, what: str) -> tuple[TimeRang
         if isinstance(item, int) and not isinstance(item, bool):
             reading.error(line, f'{what} hours must be in quotes, like "09:00-18:00"')
             return None
-        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(item))
+        match = re.fullmatch(TIME_RANGE, str(item))
         if not match:
             reading.error(line, f"{what} hours '{item}' must look like \"09:00-18:00\" or be closed")
             return None

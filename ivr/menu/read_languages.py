@@ -5,9 +5,35 @@ It is read first: its codes become ``Reading.langs``, the languages every later 
 
 from __future__ import annotations
 
+from ivr.menu.fields import Field, section, string_of, whole
 from ivr.menu.model import Language
-from ivr.menu.reading import Reading
+from ivr.menu.reading import LANGUAGE_SHAPE, Reading
 from ivr.menu.yaml_source import LocatedDict
+
+SAY_FIELDS = {
+    "voice": Field(
+        "Twilio's <Say> voice, used when no audio file exists, e.g. Polly.Zhiyu", string_of(), required=True
+    ),
+    "language": Field("Twilio's <Say> language, e.g. cmn-CN", string_of(), True),
+}
+TTS_FIELDS = {
+    "voice": Field(
+        "the espeak-ng voice that renders audio files, e.g. sit/cmn-latn-pinyin", string_of(), required=True
+    ),
+    "rate": Field("speaking rate of the rendered audio, words per minute", whole(60, 400), default=160),
+}
+LANGUAGE_FIELDS = {
+    "name": Field("the language's own name, e.g. 普通话", string_of(), True),
+    "say": Field("how Twilio speaks this language", section(SAY_FIELDS), required=True),
+    "speech": Field("Twilio's <Gather> language for speech recognition, e.g. cmn-Hans-CN", string_of(), True),
+    "tts": Field("how the local text-to-speech renders this language", section(TTS_FIELDS), required=True),
+}
+LANGUAGES_SHAPE = {
+    "type": "object",
+    "propertyNames": LANGUAGE_SHAPE,
+    "additionalProperties": section(LANGUAGE_FIELDS),
+    "minProperties": 1,
+}
 
 
 def read_languages(reading: Reading, data: LocatedDict) -> dict[str, Language]:
@@ -22,10 +48,10 @@ def read_languages(reading: Reading, data: LocatedDict) -> dict[str, Language]:
             reading.error(line, f"language '{code}' must have name, say, speech and tts settings")
             continue
         what = f"language '{code}'"
-        reading.fields(spec, ("name", "say", "speech", "tts"), what)
+        reading.fields(spec, LANGUAGE_FIELDS, what)
         say = reading.section(spec, "say", what)
         tts = reading.section(spec, "tts", what)
-        for sub, allowed in ((say, ("voice", "language")), (tts, ("voice", "rate"))):
+        for sub, allowed in ((say, SAY_FIELDS), (tts, TTS_FIELDS)):
             if sub is not None:
                 reading.fields(sub, allowed, what)
         # (where it is written, the field, its name in messages); a missing or malformed say/tts section
@@ -42,7 +68,7 @@ def read_languages(reading: Reading, data: LocatedDict) -> dict[str, Language]:
                 broken = True
         if broken:
             continue
-        rate = reading.integer(tts, "rate", 60, 400, default=160)
+        rate = reading.integer(tts, "rate", *TTS_FIELDS["rate"].bounds, default=TTS_FIELDS["rate"].default)
         result[str(code)] = Language(
             code=str(code),
             name=values["name"],

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ivr.menu.diagnostics import did_you_mean
+from ivr.menu.fields import Field, Shape, list_of, one_of_values, section, whole
 from ivr.menu.model import (
     GoodbyeNode,
     InfoNode,
@@ -21,11 +22,82 @@ from ivr.menu.model import (
     Text,
     TransferNode,
 )
-from ivr.menu.read_defaults import read_reprompts
-from ivr.menu.reading import ID_PATTERN, Reading
+from ivr.menu.read_defaults import REPROMPT_FIELDS, read_reprompts
+from ivr.menu.reading import ID_PATTERN, ID_SHAPE, KEY_SHAPE, LANGUAGE_SHAPE, TEXT_SHAPE, WORDS_SHAPE, Reading
 from ivr.menu.yaml_source import LocatedDict, LocatedList
 
 OPTION_ACTIONS = ("repeat", "back", "main", "help", "end_call")
+
+_KEYWORDS = Field("words per language that choose this option by voice", WORDS_SHAPE)
+OPTION_FIELDS = {
+    "key": Field('the phone key, in quotes: "1"', KEY_SHAPE, required=True),
+    "goto": Field("the id of the node this option leads to", ID_SHAPE),
+    "action": Field("what this option does instead of leading to a node", one_of_values(OPTION_ACTIONS)),
+    "label": Field("how the option is announced ('<label>, press <key>'); default: the target's title", TEXT_SHAPE),
+    "keywords": _KEYWORDS,
+}
+LANGUAGE_OPTION_FIELDS = {
+    "key": Field('the phone key, in quotes: "1"', KEY_SHAPE, required=True),
+    "language": Field("the declared language this option chooses", LANGUAGE_SHAPE, required=True),
+    "label": Field("the choice, said in its own language: {en-US: English}", TEXT_SHAPE, required=True),
+    "keywords": _KEYWORDS,
+}
+_OPTION_SHAPE = section(OPTION_FIELDS, {"oneOf": [{"required": ["goto"]}, {"required": ["action"]}]})
+
+
+def _kind(kind: str, doc: str) -> Field:
+    return Field(doc, {"const": kind}, required=True)
+
+
+_TITLE = Field("the node's short name: what options leading here are called, and its box in ivr graph", TEXT_SHAPE)
+_MENU_FIELDS = {
+    "title": _TITLE,
+    "prompt": Field("said before the options, in every language", TEXT_SHAPE),
+    "options": Field("the menu's choices, announced in this order", list_of(_OPTION_SHAPE)),
+    "reprompts": Field("this menu's own reprompts (the rest come from defaults)", section(REPROMPT_FIELDS)),
+    "fallback": Field("the node taken when the attempts run out (default: the defaults' fallback)", ID_SHAPE),
+    "timeout": Field("seconds this menu waits for a key or word", whole(1, 60)),
+}
+NODE_FIELDS: dict[str, dict[str, Field]] = {  # kind -> its fields
+    "language": {
+        "kind": _kind("language", "asks which language the caller wants"),
+        "title": _TITLE,
+        "prompt": Field("the welcome, said in every language before the choices", TEXT_SHAPE),
+        "options": Field("one choice per language", list_of(section(LANGUAGE_OPTION_FIELDS), 1), required=True),
+        "next": Field("the node callers go to after choosing", ID_SHAPE, required=True),
+    },
+    "menu": {
+        "kind": _kind("menu", "a spoken list of choices"),
+        **_MENU_FIELDS,
+        "prompt": Field("said before the options, in every language", TEXT_SHAPE, required=True),
+    },
+    "info": {
+        "kind": _kind("info", "guidance read aloud, then its own follow-up choices"),
+        **_MENU_FIELDS,
+        "text": Field("the guidance, in every language", TEXT_SHAPE, required=True),
+    },
+    "transfer": {
+        "kind": _kind("transfer", "connects the caller to a hotline while it is open"),
+        "title": _TITLE,
+        "hotline": Field("the id of the hotline to transfer to", ID_SHAPE, required=True),
+        "tip": Field("said before connecting (default: the transfer_tip message)", TEXT_SHAPE),
+    },
+    "goodbye": {
+        "kind": _kind("goodbye", "says goodbye and ends the call"),
+        "title": _TITLE,
+        "text": Field("the parting words", TEXT_SHAPE),
+    },
+}
+NODE_SHAPE: Shape = {
+    "type": "object",
+    "required": ["kind"],
+    "properties": {"kind": {"enum": list(NODE_FIELDS), "description": "what the node does"}},
+    "allOf": [
+        {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": section(table)}
+        for kind, table in NODE_FIELDS.items()
+    ],
+}
+NODES_SHAPE: Shape = {"type": "object", "propertyNames": ID_SHAPE, "additionalProperties": NODE_SHAPE}
 
 
 def read_nodes(reading: Reading, data: LocatedDict) -> dict[str, Node]:
@@ -74,7 +146,7 @@ def _title(reading: Reading, spec: LocatedDict, what: str) -> Text | None:
 
 def _language_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
     what = f"node '{node_id}'"
-    reading.fields(spec, ("kind", "title", "prompt", "options", "next"), what)
+    reading.fields(spec, NODE_FIELDS["language"], what)
     prompt = reading.text(spec["prompt"], spec.line_of("prompt"), f"{what} prompt") if "prompt" in spec else None
     options = []
     unreadable = False  # an option that could not be read: its language would be reported "not offered" too
@@ -88,7 +160,7 @@ def _language_node(reading: Reading, node_id: str, spec: LocatedDict, line: int)
             reading.error(item_line, f"{what} option #{index + 1} must have a key and a language")
             unreadable = True
             continue
-        reading.fields(item, ("key", "language", "label", "keywords"), f"{what} option")
+        reading.fields(item, LANGUAGE_OPTION_FIELDS, f"{what} option")
         key = reading.key(item.get("key"), item.line_of("key"), f"{what} option key")
         lang = item.get("language")
         if lang not in reading.langs:
@@ -125,10 +197,7 @@ def _language_node(reading: Reading, node_id: str, spec: LocatedDict, line: int)
 def _menu_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
     kind = spec["kind"]
     what = f"node '{node_id}'"
-    allowed = ["kind", "title", "prompt", "options", "reprompts", "fallback", "timeout"]
-    if kind == "info":
-        allowed.append("text")
-    reading.fields(spec, allowed, what)
+    reading.fields(spec, NODE_FIELDS[kind], what)
     prompt = None
     if "prompt" in spec:
         prompt = reading.text(spec["prompt"], spec.line_of("prompt"), f"{what} prompt")
@@ -154,7 +223,7 @@ def _menu_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> 
     if fallback is not None and not isinstance(fallback, str):
         reading.error(spec.line_of("fallback"), f"{what} fallback must be a node id")
         fallback = None
-    timeout = reading.integer(spec, "timeout", 1, 60) if "timeout" in spec else None
+    timeout = reading.integer(spec, "timeout", *_MENU_FIELDS["timeout"].bounds) if "timeout" in spec else None
     title = _title(reading, spec, what)
     reprompts = read_reprompts(reading, spec, what)
     if "options" in spec and not isinstance(spec["options"], LocatedList):
@@ -179,7 +248,7 @@ def _option(reading: Reading, item: Any, line: int, what: str) -> Option | None:
     if not isinstance(item, LocatedDict):
         reading.error(line, f"{what} option must have a key and goto (or action)")
         return None
-    reading.fields(item, ("key", "goto", "action", "label", "keywords"), f"{what} option")
+    reading.fields(item, OPTION_FIELDS, f"{what} option")
     key = reading.key(item.get("key"), item.line_of("key"), f"{what} option key")
     if "goto" in item and "action" in item:
         reading.error(line, f"{what} option '{key}' has both goto and action; keep one")
@@ -216,7 +285,7 @@ def _option(reading: Reading, item: Any, line: int, what: str) -> Option | None:
 
 def _transfer_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
     what = f"node '{node_id}'"
-    reading.fields(spec, ("kind", "title", "hotline", "tip"), what)
+    reading.fields(spec, NODE_FIELDS["transfer"], what)
     hotline = spec.get("hotline")
     if not isinstance(hotline, str):
         where = spec.line_of("hotline") if "hotline" in spec else line
@@ -235,7 +304,7 @@ def _transfer_node(reading: Reading, node_id: str, spec: LocatedDict, line: int)
 
 def _goodbye_node(reading: Reading, node_id: str, spec: LocatedDict, line: int) -> Node | None:
     what = f"node '{node_id}'"
-    reading.fields(spec, ("kind", "title", "text"), what)
+    reading.fields(spec, NODE_FIELDS["goodbye"], what)
     text = reading.text(spec["text"], spec.line_of("text"), f"{what} text") if "text" in spec else None
     return GoodbyeNode(
         id=node_id, title=_title(reading, spec, what), source=reading.src(line), lines=reading.lines(spec), text=text

@@ -6,8 +6,9 @@ fixed count may be left out), and a message may use only its own placeholders.
 
 from __future__ import annotations
 
+from ivr.menu.fields import Field, Shape, section
 from ivr.menu.model import Text, Words
-from ivr.menu.reading import Reading
+from ivr.menu.reading import KEY_SHAPE, LANGUAGE_SHAPE, TEXT_SHAPE, WORD_LIST_SHAPE, WORDS_SHAPE, Reading
 from ivr.menu.yaml_source import LocatedDict
 
 # Every message the service says in its own words, and the placeholders each one may use.
@@ -58,6 +59,24 @@ WORDS: dict[str, int | None] = {
     "retry": None,
     "hear_number": None,
 }
+
+
+def _message_field(name: str, placeholders: frozenset[str]) -> Field:
+    said = ", ".join("{" + p + "}" for p in sorted(placeholders)) or "none"
+    return Field(f"the line's own sentence '{name}' in every language; placeholders: {said}", TEXT_SHAPE, True)
+
+
+def _words_field(name: str, count: int | None) -> Field:
+    if count is None:
+        return Field(f"what callers may say for '{name}', per language", WORDS_SHAPE)
+    exactly: Shape = dict(WORD_LIST_SHAPE, minItems=count, maxItems=count)
+    shape: Shape = {"type": "object", "propertyNames": LANGUAGE_SHAPE, "additionalProperties": exactly}
+    return Field(f"exactly {count} words per language ('{name}', Monday first)", shape, True)
+
+
+MESSAGES_SHAPE = section({name: _message_field(name, allowed) for name, allowed in MESSAGES.items()})
+WORDS_SECTION_SHAPE = section({name: _words_field(name, count) for name, count in WORDS.items()})
+KEY_NAMES_SHAPE: Shape = {"type": "object", "propertyNames": KEY_SHAPE["anyOf"][0], "additionalProperties": TEXT_SHAPE}
 
 
 def read_messages(reading: Reading, data: LocatedDict) -> dict[str, Text]:

@@ -15,12 +15,37 @@ from types import MappingProxyType
 from typing import Any
 
 from ivr.menu.diagnostics import Diagnostic, closest, did_you_mean
+from ivr.menu.fields import Shape, string_of
 from ivr.menu.model import Source, Text, Words, frozen_map
 from ivr.menu.yaml_source import LocatedDict
 
 VALID_KEYS = frozenset("0123456789*#")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47, roughly: zh-CN, en-US, yue-Hant-HK
+
+# The shapes of the values read by the methods below, for ``ivr schema`` (see ivr.menu.fields).
+ID_SHAPE: Shape = string_of(ID_PATTERN.pattern)
+LANGUAGE_SHAPE: Shape = string_of(f"^{LANGUAGE_TAG.pattern}$")
+TEXT_SHAPE: Shape = {  # Reading.text: one text per language (a bare text only when the file has one language)
+    "anyOf": [
+        string_of(),
+        {
+            "type": "object",
+            "propertyNames": LANGUAGE_SHAPE,
+            "additionalProperties": {"type": "string", "minLength": 1},
+            "minProperties": 1,
+        },
+    ]
+}
+WORD_LIST_SHAPE: Shape = {"type": "array", "items": {"type": ["string", "integer"]}}
+WORDS_SHAPE: Shape = {  # Reading.words: a list of words per language
+    "type": "object",
+    "propertyNames": LANGUAGE_SHAPE,
+    "additionalProperties": {"anyOf": [WORD_LIST_SHAPE, {"type": ["string", "integer"]}]},
+}
+KEY_SHAPE: Shape = {  # Reading.key: one phone key; a digit may be written without quotes
+    "anyOf": [{"enum": sorted(VALID_KEYS)}, {"type": "integer", "minimum": 0, "maximum": 9}]
+}
 
 
 class Reading:
