@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.simulate",
     "ivr.commands.audio",
     "ivr.commands.schema",
+    "ivr.commands.diff",
+    "ivr.commands.hours",
 )
 
 

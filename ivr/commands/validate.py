@@ -45,11 +45,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help=f"menu files (default: {MENU_DIR}/*.yaml)")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the problems, no summaries")
+    parser.add_argument(
+        "--watch", action="store_true", help="check again on every save and print only what changed (Ctrl-C stops)"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of the sub-command; returns the exit code."""
+    if args.watch:
+        from ivr.commands.watch import run_watch  # the loop needs this module's output helpers
+
+        paths = [Path(f) for f in args.files] if args.files else default_files()
+        if not paths:
+            print(f"ivr validate: no menu files in {MENU_DIR}/ to watch (name the files)", file=sys.stderr)
+            return EXIT_USAGE
+        return run_watch(paths)
     return validate_files(args.files, strict=args.strict, quiet=args.quiet)
 
 
