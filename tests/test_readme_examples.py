@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 SIMULATOR_DOC = ROOT / "docs" / "simulator.md"
-SETTINGS = ("MENU_FILE", "AUDIO_DIR", "USE_AUDIO", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "TRUSTED_PROXIES", "IVR_ENV")
+SETTINGS = ("MENU_FILE", "AUDIO_DIR", "USE_AUDIO", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "TRUSTED_PROXIES", "IVR_ENV",
+            "SIP_TRUNK_HOST", "SIP_TRUNK_USERNAME", "SIP_TRUNK_PASSWORD")  # fmt: skip
 
 
 def python_blocks(page: Path, section: str) -> list[str]:

@@ -36,6 +36,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLEAN = FIXTURES / "clean.yaml"
 BROKEN = FIXTURES / "broken"
 EXAMPLE = ROOT / "menus" / "examples" / "minimal.yaml"
+CHINA_ARTICLE = "https://support.twilio.com/hc/en-us/articles/360016488474-Calling-Limitations-to-China"
 
 Expected = tuple[int, str, str]  # line, severity, a key part of the message
 
@@ -152,6 +153,33 @@ FILE_CASES: dict[str, list[Expected]] = {
         (104, "warning", "hotline 'jdpay' is never used by a transfer node"),
     ],
     "unused_hotline": [(104, "warning", "hotline 'jdpay' is never used by a transfer node")],
+    # transfers: what Twilio can dial
+    "pstn_not_e164": [
+        (
+            99,
+            "error",
+            "number '95188' is routed by pstn, but it is a short number that only a carrier inside its own"
+            " country can dial (Twilio's <Number> needs an international, E.164, number): set route: sip",
+        ),
+        (
+            106,
+            "error",
+            "number '400-606-5500' is routed by pstn, and Twilio's <Number> needs an international (E.164)"
+            ' number: write it with + and the country code, like "+86 400 606 5500", or set route: sip',
+        ),
+    ],
+    "pstn_mainland_china": [
+        (
+            106,
+            "warning",
+            "number '+86 400 606 5500' is in mainland China and routed by pstn, but Twilio has not placed"
+            f" calls to mainland China since 2023-11-30 ({CHINA_ARTICLE}): set route: sip",
+        ),
+    ],
+    "sip_uri_without_number": [(176, "error", "transfers sip_uri 'sip:support@{trunk}' has no {number}")],
+    "caller_id_invalid": [
+        (176, "error", "caller_id 'Wallet line' is neither an E.164 number (\"+1 415 555 0100\") nor a SIP caller ID")
+    ],
     # what callers hear
     "prompt_too_long": [(126, "warning", f"node 'main' menu prompt in en-US {LONG_SAID}")],
     "unknown_placeholder": [(66, "error", "message 'dial_busy' in en-US uses {hotlne}, which is not available here")],
@@ -212,6 +240,7 @@ LONG_EN = (
 AGENTS_PROMPT = '    prompt: {zh-CN: 请选择您使用的钱包。, en-US: "Which wallet do you use?"}\n'
 REFUNDS_OPTION_3 = '      - {key: "3", action: main}'
 JDPAY_HOURS = '        mon-fri: "09:00-18:00"'
+JDPAY_SPOKEN = '    spoken: {zh-CN: 四零零 六零六 五五零零, en-US: "4 0 0, 6 0 6, 5 5 0 0"}'
 NO_DEFAULT_FALLBACK = [  # a lost default fallback is felt by every menu
     (126, "error", "node 'main' has no fallback, and defaults name none"),
     (138, "error", "node 'refunds' has no fallback, and defaults name none"),
@@ -526,6 +555,47 @@ EDIT_CASES: list = [
         id="number-not-e164",
     ),
     pytest.param(
+        [("  route: sip       ", "  route: phone     ")],
+        [(175, "error", "transfers route 'phone' is not a route: use pstn (Twilio dials an E.164 number) or sip")],
+        id="route-unknown",
+    ),
+    pytest.param(
+        [(JDPAY_SPOKEN, "    route: SIP")],
+        [(107, "error", "hotline 'jdpay' route 'SIP' is not a route")],
+        id="hotline-route-unknown",
+    ),
+    pytest.param(
+        [('  sip_uri: "sip:{number}@{trunk}"', '  sip_uri: "sip:{number}@{host}"')],
+        [(176, "error", "transfers sip_uri uses {host}: only {number} and {trunk} are filled in")],
+        id="sip-uri-unknown-placeholder",
+    ),
+    pytest.param(
+        [('  sip_uri: "sip:{number}@{trunk}"', '  sip_uri: "{number}@{trunk}"')],
+        [(176, "error", "transfers sip_uri '{number}@{trunk}' is not a SIP address like \"sip:{number}@{trunk}\"")],
+        id="sip-uri-not-sip",
+    ),
+    pytest.param(
+        [('  sip_uri: "sip:{number}@{trunk}"', "  caller_id: 14155550100")],
+        [(176, "error", 'transfers caller_id must be in quotes ("+14155550100")')],
+        id="caller-id-unquoted",
+    ),
+    pytest.param(
+        [
+            ('  sip_uri: "sip:{number}@{trunk}"', '  caller_id: "wallet_line"'),
+            ('    number: "400-606-5500"', '    number: "+1 212 555 0123"'),
+            (JDPAY_SPOKEN, "    route: pstn"),
+        ],
+        [
+            (
+                176,
+                "error",
+                "transfers caller_id 'wallet_line' is not an E.164 number, so it cannot be shown on a pstn"
+                " transfer (jdpay)",
+            )
+        ],
+        id="caller-id-sip-style-on-pstn",
+    ),
+    pytest.param(
         [('    number: "400-606-5500"', '    number: "12"')],
         [(106, "error", "number '12' cannot be dialed: it has 2 digits (3 to 15)")],
         id="number-too-short",
@@ -821,6 +891,16 @@ def test_broken_edit(tmp_path: Path, request: pytest.FixtureRequest, edits, expe
         pytest.param([('    end_call: "9" ', "    # no end_call")], id="no-end-call-key"),
         pytest.param([(JDPAY_HOURS, '        mon-fri: ["09:00-12:00", "13:00-18:00"]')], id="two-ranges-a-day"),
         pytest.param([('    number: "95188"', '    number: "+86 95188 000"')], id="international-number"),
+        pytest.param(
+            [('    number: "400-606-5500"', '    number: "+1 212 555 0123"'), (JDPAY_SPOKEN, "    route: pstn")],
+            id="an-e164-number-by-pstn",
+        ),
+        pytest.param([('  sip_uri: "sip:{number}@{trunk}"', '  caller_id: "+1 415 555 0100"')], id="caller-id-e164"),
+        pytest.param([('  sip_uri: "sip:{number}@{trunk}"', '  caller_id: "wallet_line"')], id="caller-id-on-sip"),
+        pytest.param(
+            [('  sip_uri: "sip:{number}@{trunk}"', '  sip_uri: "sips:{number}@pbx.example.com:5061"')],
+            id="sip-uri-with-its-own-host",
+        ),
     ],
 )
 def test_valid_variation(tmp_path: Path, request: pytest.FixtureRequest, edits) -> None:
@@ -896,6 +976,15 @@ def test_cli_errors_exit_1_listed_errors_first_per_file(capsys: pytest.CaptureFi
         "    note: …and 1 node below it can't be reached until this is fixed: refunds",
     ]
     assert lines[6:] == [f"{SEVERAL}: 3 errors, 2 warnings", f"{CLEAN}: ok (7 nodes, 2 hotlines, 2 languages)"]
+
+
+def test_cli_a_short_number_by_pstn_fails_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``number: "95188"`` routed by pstn: Twilio would get <Number>95188</Number> (13223/13224)."""
+    path = broken_copy(tmp_path, "by-pstn", [("  route: sip       ", "  route: pstn      ")])
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:99: error: hotline 'alipay' number '95188' is routed by pstn" in out
+    assert f"{path}:106: error: hotline 'jdpay' number '400-606-5500' is routed by pstn" in out
 
 
 def test_cli_a_missing_file_exits_2_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,6 +34,7 @@ from ivr.menu.model import (
     MenuNode,
     Node,
     Option,
+    Route,
     TransferNode,
     Tree,
 )
@@ -62,9 +63,17 @@ class Listen:
 
 @dataclass(frozen=True)
 class Transfer:
-    """Ring ``number``; how it went comes back to ``state`` (DialCallStatus)."""
+    """Ring ``hotline`` at ``number`` by ``route``; how it went comes back to ``state`` (DialCallStatus).
 
+    What to dial, as plain data: the web layer turns a ``pstn`` route into ``<Dial><Number>`` and a
+    ``sip`` route into ``<Dial><Sip>`` at the trunk the environment names. ``caller_id`` is the
+    file's; ``None`` means the line's own number, which only the incoming webhook knows (``To``).
+    """
+
+    hotline: str
+    route: Route
     number: str
+    caller_id: str | None
     timeout: int
     state: CallState
 
@@ -152,6 +161,19 @@ def dial_result(tree: Tree, state: CallState, status: str, now: datetime) -> Ste
     failed = replace(state.fresh(), mode="failed")
     problem = Say(prompts.dial_problem(tree, hotline, status, state.lang), state.lang)
     return (_listen(tree, failed, (problem, *_short_menu_prompts(tree, failed)), _short_menu_hints(tree, failed)),)
+
+
+def transfer_unavailable(tree: Tree, state: CallState, now: datetime) -> Step:
+    """The transfer at ``state`` cannot be dialled from this deployment (its route is not configured):
+    the caller hears that the call did not go through, then may leave a message or hear the number.
+    Never silence, never a dead end."""
+    node = tree.nodes[state.node]
+    if not isinstance(node, TransferNode) or node.hotline not in tree.hotlines:
+        return apology(tree, state.lang, now)
+    hotline = tree.hotlines[node.hotline]
+    closed = replace(state.fresh(), mode="closed")
+    problem = Say(prompts.dial_problem(tree, hotline, "failed", state.lang), state.lang)
+    return (_listen(tree, closed, (problem, *_short_menu_prompts(tree, closed)), _short_menu_hints(tree, closed)),)
 
 
 def recorded(tree: Tree, state: CallState, now: datetime) -> Step:
@@ -417,7 +439,14 @@ def _enter_transfer(tree: Tree, node: TransferNode, state: CallState, now: datet
         return (
             Say(prompts.transfer_tip(tree, node, hotline, lang), lang),
             Say(prompts.connecting(tree, hotline, lang), lang),
-            Transfer(hotline.number, tree.defaults.dial_timeout, replace(state.fresh(), mode="")),
+            Transfer(
+                hotline=hotline.id,
+                route=hotline.route,
+                number=hotline.number,
+                caller_id=tree.transfers.caller_id,
+                timeout=tree.defaults.dial_timeout,
+                state=replace(state.fresh(), mode=""),
+            ),
         )
     closed = replace(state.fresh(), mode="closed")
     said = [Say(prompts.closed_notice(tree, hotline, lang), lang)]

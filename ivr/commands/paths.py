@@ -122,12 +122,16 @@ def project_app(menu_file: str, audio_dir: str) -> AppFactory:
 
     Signatures are off (whatever the environment says): checking them was a fifth of the walk's
     time, and the simulator's own tests cover them. Its "development mode" warning is expected here.
+    ``route: sip`` transfers go to $SIP_TRUNK_HOST, or to a stand-in host (``trunk.invalid``, a name
+    reserved never to resolve, RFC 2606) when it is unset: the walk is about the menu's paths, and
+    the transfers must be reached as they are in production (where the trunk is required).
     """
     from ivr.web import create_app  # on use, as in serve: every command module is imported at start
 
     def make(moment: Moment) -> Any:
         settings = {"MENU_FILE": menu_file, "AUDIO_DIR": audio_dir, "TWILIO_AUTH_TOKEN": "", "IVR_ENV": "development"}
         settings |= {"PUBLIC_BASE_URL": "", "TRUSTED_PROXIES": "0"}
+        settings["SIP_TRUNK_HOST"] = os.environ.get("SIP_TRUNK_HOST") or "trunk.invalid"
         web_log = logging.getLogger("ivr.web")
         level = web_log.level
         web_log.setLevel(logging.ERROR)

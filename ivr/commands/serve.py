@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"the menu has errors; fix them and start again:\n{exc}")
         return 1
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:  # a production check, or a setting that is not valid
         print(f"refusing to start: {exc}")
         return 1
     base = f"http://{args.host}:{args.port}"

@@ -3,7 +3,7 @@
 The loader is deliberately lenient while it reads: a broken option or node is reported and
 skipped, and reading goes on, so one ``ivr validate`` run shows an editor all their typos at
 once. Structural problems (wrong types, unknown fields, missing languages, malformed hours,
-undialable numbers) are found here; problems about the tree as a graph are found by
+numbers that cannot be dialled by their route) are found here; problems about the tree as a graph are found by
 ``ivr.menu.validator`` on the model this produces.
 """
 
@@ -28,6 +28,7 @@ from ivr.menu.read_texts import (
     read_messages,
     read_words,
 )
+from ivr.menu.read_transfers import TRANSFER_FIELDS, check_caller_id, read_transfers
 from ivr.menu.reading import ID_SHAPE, LANGUAGE_SHAPE, Reading
 from ivr.menu.validator import validate
 from ivr.menu.yaml_source import LocatedDict, load_yaml
@@ -51,6 +52,10 @@ FILE_FIELDS = {
             "propertyNames": LANGUAGE_SHAPE,
             "additionalProperties": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
         },
+    ),
+    "transfers": Field(
+        "how transfers leave Twilio: the default route (pstn or sip), the SIP address, the caller ID",
+        section(TRANSFER_FIELDS),
     ),
     "hotlines": Field("the numbers the line transfers to, and when each one answers", HOTLINES_SHAPE),
     "nodes": Field("the tree: one entry per node, keyed by its id", NODES_SHAPE, required=True),
@@ -136,7 +141,9 @@ def read(reading: Reading, text: str) -> Tree | None:
     words = read_words(reading, data)
     key_names = read_key_names(reading, data)
     lexicon = read_lexicon(reading, data)
-    hotlines = read_hotlines(reading, data)
+    transfers = read_transfers(reading, data)
+    hotlines = read_hotlines(reading, data, transfers)
+    check_caller_id(reading, transfers, hotlines)
     nodes = read_nodes(reading, data)
     entry = _node_ref(reading, data, "entry", required=True)
     main_menu = _node_ref(reading, data, "main_menu", required=True)
@@ -157,6 +164,7 @@ def read(reading: Reading, text: str) -> Tree | None:
         main_menu=main_menu or "",
         help=help_node,
         lexicon=frozen_map(lexicon),
+        transfers=transfers,
     )
 
 

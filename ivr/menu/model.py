@@ -176,18 +176,47 @@ class Hours:
     source: Source
 
 
+# How a transfer leaves Twilio: "pstn" is <Dial><Number> (Twilio places the call, E.164 only);
+# "sip" is <Dial><Sip> to a trunk whose carrier places it (numbers only a domestic carrier reaches).
+Route = Literal["pstn", "sip"]
+ROUTES: tuple[Route, ...] = ("pstn", "sip")
+
+
+@dataclass(frozen=True)
+class Transfers:
+    """The ``transfers`` section: how the line reaches its hotlines, unless a hotline says otherwise.
+
+    The trunk's host and credentials are not here: they are deployment secrets, read from the
+    environment by the web layer (``SIP_TRUNK_HOST``, ``SIP_TRUNK_USERNAME``, ``SIP_TRUNK_PASSWORD``).
+    """
+
+    route: Route  # the default route of every hotline
+    sip_uri: str  # template of the SIP address: {number} the hotline's digits, {trunk} the trunk host
+    caller_id: str | None  # the callerId presented; None: the line's own number (the call's To)
+    source: Source
+    caller_id_source: Source | None = None
+
+    @property
+    def needs_trunk_host(self) -> bool:
+        return "{trunk}" in self.sip_uri
+
+
+DEFAULT_SIP_URI = "sip:{number}@{trunk}"
+
+
 @dataclass(frozen=True)
 class Hotline:
     """A number the line can transfer to, with when a person answers it."""
 
     id: str
     name: Text
-    number: str  # dialable: digits, optionally with a leading "+"
+    number: str  # dialable: digits, optionally with a leading "+" (for pstn, always E.164: "+864006065500")
     number_display: str  # as written in the config, for people
     spoken: Text | None  # how the number is read out; None: digit by digit
     hours: Hours | None  # None: always open
     source: Source
     lines: Mapping[str, int] = field(default_factory=frozen_map, compare=False, repr=False)  # field -> line
+    route: Route = "pstn"  # the hotline's own route, or the transfers section's default
 
     def at(self, name: str) -> Source:
         return field_source(self.source, self.lines, name)
@@ -322,6 +351,7 @@ class Tree:
     help: str | None
     # language -> word -> reading: what pypinyin or espeak-ng would misread (see ivr.audio.phonetic)
     lexicon: Mapping[str, Mapping[str, Pronunciation]] = field(default_factory=frozen_map)
+    transfers: Transfers = Transfers("pstn", DEFAULT_SIP_URI, None, Source("", 0))
 
     @property
     def language_codes(self) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """The ``hotlines`` section: the numbers callers are transferred to, and the hours each one is open.
 
-A number must be one Twilio can dial; hours are a time zone, weekly ranges per day set
-(``mon-fri: "09:00-18:00"``) and dated exceptions (holidays, special openings).
+A number must be one Twilio can dial by the hotline's route (``ivr.menu.read_transfers``); hours
+are a time zone, weekly ranges per day set (``mon-fri: "09:00-18:00"``) and dated exceptions
+(holidays, special openings).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.menu.fields import Field, Shape, section, string_of
-from ivr.menu.model import Hotline, Hours, TimeRange, frozen_map
+from ivr.menu.fields import Field, Shape, one_of_values, section, string_of
+from ivr.menu.model import ROUTES, Hotline, Hours, TimeRange, Transfers, frozen_map
+from ivr.menu.read_transfers import check_route, read_route
 from ivr.menu.reading import ID_PATTERN, ID_SHAPE, TEXT_SHAPE, Reading
 from ivr.menu.yaml_source import LocatedDict, LocatedList
 
@@ -61,13 +63,20 @@ HOTLINE_FIELDS = {
         string_of(r"^\s*[+＋]?[0-9０-９][0-9０-９\s\-().]*$"),
         required=True,
     ),
+    "route": Field(
+        "pstn (Twilio dials the number, which must then be E.164) or sip (through the SIP trunk);"
+        " default: the transfers section's route",
+        one_of_values(ROUTES),
+    ),
     "spoken": Field("how the number is read out, per language (default: digit by digit)", TEXT_SHAPE),
     "hours": Field("when a person answers; leave out for always open", section(HOURS_FIELDS)),
 }
 HOTLINES_SHAPE: Shape = {"type": "object", "propertyNames": ID_SHAPE, "additionalProperties": section(HOTLINE_FIELDS)}
 
 
-def read_hotlines(reading: Reading, data: LocatedDict) -> dict[str, Hotline]:
+def read_hotlines(reading: Reading, data: LocatedDict, transfers: Transfers | None = None) -> dict[str, Hotline]:
+    """Every hotline, each with its route: its own ``route``, else the ``transfers`` section's default."""
+    default_route = transfers.route if transfers else "pstn"
     section = reading.section(data, "hotlines", "the file", required=False)
     if section is None:
         return {}
@@ -91,8 +100,9 @@ def read_hotlines(reading: Reading, data: LocatedDict) -> dict[str, Hotline]:
         hours = None
         if "hours" in spec:
             hours = _hours(reading, spec["hours"], spec.line_of("hours"), what)
-        if name and number:
-            result[hotline_id] = Hotline(
+        route = read_route(reading, spec, what) if "route" in spec else default_route
+        if name and number and route:
+            hotline = Hotline(
                 id=hotline_id,
                 name=name,
                 number=number,
@@ -101,7 +111,13 @@ def read_hotlines(reading: Reading, data: LocatedDict) -> dict[str, Hotline]:
                 hours=hours,
                 source=reading.src(line),
                 lines=reading.lines(spec),
+                route=route,
             )
+            zone = spec["hours"].get("timezone") if isinstance(spec.get("hours"), LocatedDict) else None
+            if check_route(reading, hotline, spec.line_of("number"), zone):
+                result[hotline_id] = hotline
+            else:
+                reading.broken_hotlines.add(hotline_id)
         else:
             reading.broken_hotlines.add(hotline_id)
     return result

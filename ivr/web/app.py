@@ -26,6 +26,7 @@ from ivr.call.callstate import CallState
 from ivr.menu.model import Language, Tree
 from ivr.web.audio_files import audio_blueprint
 from ivr.web.console import console_blueprint
+from ivr.web.dialing import Undialable, dial_plan, startup_problem
 from ivr.web.documents import DocumentCache
 from ivr.web.menu_source import MenuSource
 from ivr.web.security import SignatureCheck
@@ -78,6 +79,8 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
         )  # fmt: skip
     app.wsgi_app = _ascii_query(app.wsgi_app)  # type: ignore[method-assign]
     menu = MenuSource(settings.menu_file)
+    trunk = settings.sip_trunk
+    _check_routes(menu.current(), settings)
     now = clock or utc_now
     signatures = (
         SignatureCheck(settings.twilio_auth_token, settings.public_base_url) if (settings.twilio_auth_token) else None
@@ -95,7 +98,25 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
         return f"{path}?{query}" if query else path
 
     def renderer() -> TwimlRenderer:
-        return TwimlRenderer(menu.current(), url_for, audio)
+        """For the apology, which never dials (and must work when the request body cannot be read)."""
+        return TwimlRenderer(menu.current(), url_for, audio, trunk)
+
+    def line_number() -> str:
+        """The line's own number: the ``To`` (alias ``Called``) Twilio sends with every voice webhook."""
+        return twilio_param("To") or twilio_param("Called")
+
+    def dialable(tree: Tree, step: flow.Step, at: datetime) -> flow.Step:
+        """``step``, unless it dials a transfer this deployment cannot dial: then the caller is told
+        the call did not go through and offered a message or the number (never silence, never a 5xx)."""
+        for action in step:
+            if isinstance(action, flow.Transfer):
+                plan = dial_plan(tree, action, trunk, line_number())
+                if isinstance(plan, Undialable):
+                    # Announced at start in development; in production only a hot-reloaded menu gets here.
+                    log.log(logging.ERROR if settings.production else logging.WARNING, "transfer not dialled: %s",
+                            plan.reason)  # fmt: skip
+                    return flow.transfer_unavailable(tree, action.state, at)
+        return step
 
     def twiml(body: str, status: int = 200) -> Response:
         return Response(body, status=status, mimetype="text/xml", content_type=TWIML)
@@ -107,9 +128,12 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
         try:
             tree, at = menu.current(), now()
             query = request.query_string.decode("latin-1")
+            line = line_number()  # a transfer's caller ID: one service may answer several numbers
             body = documents.document(
-                tree, at, (*key, query),
-                lambda find_audio: TwimlRenderer(tree, url_for, find_audio).render(handler(tree, at)),
+                tree, at, (*key, query, line),
+                lambda find_audio: TwimlRenderer(tree, url_for, find_audio, trunk, line).render(
+                    dialable(tree, handler(tree, at), at)
+                ),
                 keep=lambda: "ivr_repaired" not in g,
             )  # fmt: skip
             return twiml(body)
@@ -225,6 +249,21 @@ def _session_cookie(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
         SESSION_COOKIE_PATH="/console",
+    )
+
+
+def _check_routes(tree: Tree, settings: Settings) -> None:
+    """A hotline whose route this deployment cannot dial: refused at start in production; in
+    development a loud warning, and the rest of the line is served."""
+    problem = startup_problem(tree, settings.sip_trunk)
+    if not problem:
+        return
+    if settings.production:
+        raise RuntimeError(f"IVR_ENV=production but {problem}")
+    log.warning(
+        "TRANSFERS WILL NOT CONNECT (development mode): %s. Callers who choose them hear that the call"
+        " did not go through and are offered a message or the number.",
+        problem,
     )
 
 

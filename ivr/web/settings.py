@@ -14,11 +14,20 @@
 | CONSOLE_PASSWORD    | (unset)              | turns on the staff console at /console/ (login with it)    |
 | CONSOLE_SECRET_KEY  | (unset: random)      | signs console session cookies; set it when several workers |
 |                     |                      | or restarts must keep logins (required in production)      |
+| SIP_TRUNK_HOST      | (unset)              | the SIP trunk's host[:port] for ``route: sip`` hotlines    |
+|                     |                      | (the ``{trunk}`` of the menu's ``sip_uri``)                |
+| SIP_TRUNK_USERNAME  | (unset)              | SIP digest credentials sent on ``<Sip>``; set both or      |
+| SIP_TRUNK_PASSWORD  | (unset)              | neither (a trunk that admits Twilio by IP needs none)      |
+
+Without SIP_TRUNK_HOST a ``route: sip`` hotline cannot be dialled: in production the service
+refuses to start; in development it warns and callers who reach that transfer are told it did
+not go through and offered a message or the number (``ivr.web.dialing``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -36,10 +45,32 @@ class Settings:
     max_body_bytes: int = 16384
     console_password: str = field(default="", repr=False)  # secrets stay out of logs and tracebacks
     console_secret_key: str = field(default="", repr=False)
+    sip_trunk_host: str = ""
+    sip_trunk_username: str = ""
+    sip_trunk_password: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if self.sip_trunk_host and not _TRUNK_HOST.fullmatch(self.sip_trunk_host):
+            raise ValueError(
+                f"setting SIP_TRUNK_HOST={self.sip_trunk_host!r} is not valid: give the trunk's host name,"
+                " optionally with :port, like trunk.example.com (no sip:, no user@)"
+            )
+        if bool(self.sip_trunk_username) != bool(self.sip_trunk_password):
+            raise ValueError(
+                "settings SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD go together: set both, or neither"
+                " for a trunk that admits Twilio by IP address"
+            )
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def sip_trunk(self) -> SipTrunk | None:
+        """The trunk ``route: sip`` transfers go through, or ``None`` when SIP_TRUNK_HOST is unset."""
+        if not self.sip_trunk_host:
+            return None
+        return SipTrunk(self.sip_trunk_host, self.sip_trunk_username, self.sip_trunk_password)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object]) -> Settings:
@@ -55,6 +86,9 @@ class Settings:
             "MAX_BODY_BYTES": "max_body_bytes",
             "CONSOLE_PASSWORD": "console_password",
             "CONSOLE_SECRET_KEY": "console_secret_key",
+            "SIP_TRUNK_HOST": "sip_trunk_host",
+            "SIP_TRUNK_USERNAME": "sip_trunk_username",
+            "SIP_TRUNK_PASSWORD": "sip_trunk_password",
         }
         types = {f.name: f.type for f in fields(cls)}
         chosen: dict[str, object] = {}
@@ -79,6 +113,22 @@ class Settings:
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None) -> Settings:
         return cls.from_mapping({**os.environ, **(overrides or {})})
+
+
+@dataclass(frozen=True)
+class SipTrunk:
+    """Where ``<Dial><Sip>`` goes: the host filled into the menu's ``sip_uri``, and its credentials
+    (Twilio's ``<Sip username password>``, https://www.twilio.com/docs/voice/twiml/sip)."""
+
+    host: str
+    username: str = ""
+    password: str = ""
+
+    def __repr__(self) -> str:  # never print the password in a log or a traceback
+        return f"SipTrunk(host={self.host!r}, username={self.username!r}, password={'***' if self.password else ''!r})"
+
+
+_TRUNK_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 def _boolean(raw: object) -> bool:

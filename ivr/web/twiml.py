@@ -18,6 +18,8 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from ivr.call.callstate import CallState
 from ivr.call.flow import Hangup, Listen, Record, Say, Step, Transfer
 from ivr.menu.model import Language, Tree
+from ivr.web.dialing import Dialable, dial_plan
+from ivr.web.settings import SipTrunk
 
 Event = Literal["enter", "input", "dialed", "recorded"]
 UrlFor = Callable[[Event, CallState], str]
@@ -27,10 +29,21 @@ FindAudio = Callable[[str, Language], str | None]  # text, language → absolute
 class TwimlRenderer:
     """Turns steps into TwiML documents for one tree, one URL scheme and one audio library."""
 
-    def __init__(self, tree: Tree, url_for: UrlFor, find_audio: FindAudio | None = None):
+    def __init__(
+        self,
+        tree: Tree,
+        url_for: UrlFor,
+        find_audio: FindAudio | None = None,
+        trunk: SipTrunk | None = None,
+        line_number: str = "",
+    ):
+        """``trunk``: where ``route: sip`` transfers go; ``line_number``: the line's own number (the
+        webhook's ``To``), the caller ID of transfers when the menu names none."""
         self.tree = tree
         self.url_for = url_for
         self.find_audio = find_audio
+        self.trunk = trunk
+        self.line_number = line_number
 
     def render(self, step: Step) -> str:
         response = VoiceResponse()
@@ -75,8 +88,22 @@ class TwimlRenderer:
         response.redirect(action, method="POST")
 
     def render_transfer(self, response: VoiceResponse, transfer: Transfer) -> None:
-        dial = Dial(action=self.url_for("dialed", transfer.state), method="POST", timeout=transfer.timeout)
-        dial.number(transfer.number)
+        """<Dial callerId> around one <Number> (E.164) or one <Sip> (the trunk's URI, with credentials).
+        A transfer that cannot be dialled here never reaches this: the app answers it with
+        ``flow.transfer_unavailable`` instead (see ``ivr.web.app``)."""
+        plan = dial_plan(self.tree, transfer, self.trunk, self.line_number)
+        if not isinstance(plan, Dialable):
+            raise ValueError(plan.reason)
+        dial = Dial(
+            action=self.url_for("dialed", transfer.state),
+            method="POST",
+            timeout=transfer.timeout,
+            caller_id=plan.caller_id,
+        )
+        if plan.noun == "number":
+            dial.number(plan.address)
+        else:
+            dial.sip(plan.address, username=plan.username or None, password=plan.password or None)
         response.append(dial)
 
     def render_record(self, response: VoiceResponse, record: Record) -> None:

@@ -124,6 +124,32 @@ def test_open_hotline_gets_a_tip_then_a_dial(tree):
     assert heard(step) == "Please have your order number ready. | Connecting you to JD Pay. Please hold."
     dial = step[-1]
     assert isinstance(dial, Transfer) and dial.number == "4006065500" and dial.timeout == 30
+    assert (dial.hotline, dial.route, dial.caller_id) == ("jdpay", "sip", None)  # None: the line's own number
+
+
+def test_a_transfer_carries_the_hotlines_own_route_and_the_files_caller_id(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    jdpay = '    number: "400-606-5500"\n    # route: pstn '
+    text = text.replace(jdpay, '    number: "+1 212 555 0123"\n    route: pstn #')
+    text = text.replace('  # caller_id: "+1 415 555 0100"', '  caller_id: "+1 415 555 0100"')
+    path = tmp_path / "menu.yaml"
+    path.write_text(text, encoding="utf-8")
+    edited = load_tree(path)
+    jd = flow.enter(edited, CallState("to_jdpay", "en-US", trail=("main", "agents")), OPEN)[-1]
+    alipay = flow.enter(edited, CallState("to_alipay", "en-US", trail=("main", "agents")), OPEN)[-1]
+    assert (jd.route, jd.number, jd.caller_id) == ("pstn", "+12125550123", "+14155550100")  # spaces dropped
+    assert (alipay.route, alipay.number, alipay.caller_id) == ("sip", "95188", "+14155550100")
+
+
+def test_a_transfer_that_cannot_be_dialled_apologises_and_offers_a_message_or_the_number(tree):
+    state = CallState("to_jdpay", "en-US", trail=("main", "agents"))
+    step = flow.transfer_unavailable(tree, state, OPEN)
+    assert heard(step).startswith("Sorry, the call to JD Pay did not go through. | To leave a message, press 1.")
+    assert not any(isinstance(a, Transfer | Hangup) for a in step)
+    waiting = listening(step)
+    assert waiting.mode == "closed"
+    assert "The number for JD Pay is: 4 0 0, 6 0 6, 5 5 0 0." in heard(press(tree, waiting, "2"))
+    assert isinstance(press(tree, waiting, "1")[1], Record)
 
 
 def test_closed_hotline_says_its_hours_and_offers_a_message(tree):

@@ -26,7 +26,8 @@ def menu_file(tmp_path):
 
 
 def app_for(menu_file):
-    return create_app({"MENU_FILE": str(menu_file), "AUDIO_DIR": str(menu_file.parent / "audio")})
+    settings = {"MENU_FILE": str(menu_file), "AUDIO_DIR": str(menu_file.parent / "audio")}
+    return create_app({**settings, "SIP_TRUNK_HOST": "trunk.example.com"})
 
 
 def cache_of(app) -> DocumentCache:
@@ -35,7 +36,8 @@ def cache_of(app) -> DocumentCache:
 
 def test_one_app_opens_the_line_at_exactly_the_minute_it_opens(menu_file):
     client = app_for(menu_file).test_client()
-    path, data = "/voice/node/agents/input?lang=en-US&trail=main", {"Digits": "2"}  # JD Pay opens 09:00 Shanghai
+    path = "/voice/node/agents/input?lang=en-US&trail=main"  # JD Pay opens 09:00 Shanghai
+    data = {"Digits": "2", "To": "+14155550100"}
     with freeze_time("2026-11-24 00:59:59"):
         assert ET.fromstring(client.post(path, data=data).data).find("Dial") is None
         assert ET.fromstring(client.post(path, data=data).data).find("Dial") is None  # the kept one, still closed

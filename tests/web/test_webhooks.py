@@ -18,6 +18,8 @@ from ivr.web import create_app
 EXAMPLE = Path(__file__).parents[2] / "menus" / "examples" / "minimal.yaml"
 TOKEN = "test-auth-token-0123456789abcdef"
 BASE = "https://ivr.example.com"
+TRUNK = "trunk.example.com"
+LINE = "+14155550100"  # the line's own number: the To of every webhook Twilio sends
 
 
 @pytest.fixture
@@ -29,7 +31,8 @@ def menu_file(tmp_path):
 
 @pytest.fixture
 def client(menu_file):
-    return create_app({"MENU_FILE": str(menu_file), "AUDIO_DIR": str(menu_file.parent / "audio")}).test_client()
+    settings = {"MENU_FILE": str(menu_file), "AUDIO_DIR": str(menu_file.parent / "audio"), "SIP_TRUNK_HOST": TRUNK}
+    return create_app(settings).test_client()
 
 
 def xml(response) -> ET.Element:
@@ -143,10 +146,11 @@ def test_health_check(client):
 )
 def test_transfers_respect_the_hotlines_hours(client, utc_time, opens):
     with freeze_time(utc_time):
-        root = xml(client.post("/voice/node/agents/input?lang=en-US&trail=main", data={"Digits": "2"}))
+        root = xml(client.post("/voice/node/agents/input?lang=en-US&trail=main", data={"Digits": "2", "To": LINE}))
     dial = root.find("Dial")
     if opens:
-        assert dial is not None and dial.find("Number").text == "4006065500"
+        assert dial is not None and dial.find("Sip").text == "sip:4006065500@trunk.example.com"
+        assert dial.get("callerId") == LINE  # the line's own number, never the caller's
         assert dial.get("action") == "/voice/node/to_jdpay/dialed?lang=en-US&trail=main.agents"
         assert dial.get("timeout") == "30"
     else:
