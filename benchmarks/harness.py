@@ -53,6 +53,7 @@ def service_settings(menu: Path = MENU, audio_dir: Path = ROOT / "audio") -> dic
         "AUDIO_DIR": str(audio_dir),
         "TWILIO_AUTH_TOKEN": TOKEN,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "SIP_TRUNK_HOST": "trunk.invalid",  # the wallet hotlines go by sip: transfers render <Dial><Sip>
     }
 
 

@@ -90,7 +90,8 @@ def test_password_comparison():
 def test_production_needs_a_fixed_secret_key_for_the_console():
     with pytest.raises(RuntimeError, match="CONSOLE_SECRET_KEY"):
         _app(IVR_ENV="production", TWILIO_AUTH_TOKEN=TOKEN, CONSOLE_PASSWORD=PASSWORD)
-    app = _app(IVR_ENV="production", TWILIO_AUTH_TOKEN=TOKEN, CONSOLE_PASSWORD=PASSWORD, CONSOLE_SECRET_KEY="k" * 32)
+    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, "SIP_TRUNK_HOST": "trunk.example.com"}
+    app = _app(**production, CONSOLE_PASSWORD=PASSWORD, CONSOLE_SECRET_KEY="k" * 32)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
