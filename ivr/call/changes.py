@@ -131,14 +131,23 @@ def _value(value: object) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(_value(v) for v in value) or "none"
     if dataclasses.is_dataclass(value):
-        shown = [f"{f.name}={_value(getattr(value, f.name))}" for f in dataclasses.fields(value) if f.compare]
-        return "(" + ", ".join(s for s in shown if not s.startswith("source=")) + ")"
+        shown = [
+            f"{f.name}={_value(getattr(value, f.name))}"
+            for f in dataclasses.fields(value)
+            if f.compare and f.name not in ("source", "lines")
+        ]
+        return "(" + ", ".join(shown) + ")"
     return "none" if value is None else str(value)
 
 
 # Fields compared by the dedicated code below (or not a caller's concern: where they are written).
 _NOT_GENERIC = {"id", "source", "lines", "title", "prompt", "options", "reprompts", "text", "tip", "next",
                 "fallback", "timeout", "hotline", "name", "number", "number_display", "spoken", "hours"}  # fmt: skip
+
+
+# Tree fields compared by name below (file: where it was read from, not a caller's concern).
+_TREE_KNOWN = {"file", "languages", "default_language", "defaults", "messages", "words", "key_names", "hotlines",
+               "nodes", "entry", "main_menu", "help", "lexicon"}  # fmt: skip
 
 
 class _Compare:
@@ -154,9 +163,34 @@ class _Compare:
             *self.said("messages", "message", self.old.messages, self.new.messages),
             *self.said("key_names", "key name", self.old.key_names, self.new.key_names),
             *self.word_lists(),
+            *self.lexicon(),
+            *self.other_tree_fields(),
             *self.hotlines(),
             *self.nodes(),
         ]
+
+    def lexicon(self) -> Iterator[Change]:
+        """How words are pronounced: a reading added, removed or changed, per language and word."""
+        before, after = self.old.lexicon, self.new.lexicon
+        for lang in sorted({*before, *after}):
+            old_words, new_words = before.get(lang, {}), after.get(lang, {})
+            for word in sorted({*old_words, *new_words}):
+                old_entry, new_entry = old_words.get(word), new_words.get(word)
+                old_said = " ".join(old_entry.reading) if old_entry else None
+                new_said = " ".join(new_entry.reading) if new_entry else None
+                if old_said != new_said:
+                    line = new_entry.source.line if new_entry else None
+                    yield Change("lexicon", f"'{word}' pronounced", lang, old_said or "as written",
+                                 new_said or "as written", line)  # fmt: skip
+
+    def other_tree_fields(self) -> Iterator[Change]:
+        """Sections this module does not know by name (``transfers``, and any added later), by value."""
+        for f in dataclasses.fields(self.new):
+            if f.name in _TREE_KNOWN:
+                continue
+            old_value, new_value = _value(getattr(self.old, f.name)), _value(getattr(self.new, f.name))
+            if old_value != new_value:
+                yield Change("the file", f"{f.name} changed", None, old_value, new_value)
 
     # -- the file's top level ------------------------------------------------------------------
 
@@ -274,9 +308,9 @@ class _Compare:
         for f in dataclasses.fields(before):  # type: ignore[arg-type]
             if f.name in _NOT_GENERIC or not f.compare:
                 continue
-            old_value, new_value = getattr(before, f.name), getattr(after, f.name)
-            if old_value != new_value:
-                yield Change(where, f"{f.name} changed", None, _value(old_value), _value(new_value), line)
+            old_value, new_value = _value(getattr(before, f.name)), _value(getattr(after, f.name))
+            if old_value != new_value:  # as shown: where a value is written (a Source inside it) is no change
+                yield Change(where, f"{f.name} changed", None, old_value, new_value, line)
 
     # -- nodes -------------------------------------------------------------------------------------
 

@@ -171,3 +171,22 @@ def test_git_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
 def test_a_missing_file_is_trouble(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", str(WALLET), str(tmp_path / "nope.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_sections_added_to_the_format_since_are_compared_by_value(tmp_path: Path) -> None:
+    """Fields this command does not know by name (the transfers section, a hotline's route) still count."""
+    new = copy_with(
+        tmp_path,
+        ('  sip_uri: "sip:{number}@{trunk}"', '  sip_uri: "sip:{number}@{trunk};transport=tls"'),
+        ('    number: "95188"\n', '    number: "95188"\n    route: sip\n'),  # its route already: no change
+    )
+    found = [c.summary() for c in changes(WALLET, new)]
+    assert len(found) == 1, found
+    assert found[0].startswith("the file: transfers changed: (route=sip, sip_uri=sip:{number}@{trunk},")
+    assert "sip_uri=sip:{number}@{trunk};transport=tls" in found[0]
+
+
+def test_a_pronunciation_changed_word_by_word(tmp_path: Path) -> None:
+    new = copy_with(tmp_path, ("    重拨: chong2 bo1 ", "    重拨: chong2 bo2 "))
+    found = [(c.summary(), c.lang) for c in changes(WALLET, new)]
+    assert found == [("lexicon: '重拨' pronounced: chong2 bo1 → chong2 bo2", "zh-CN")]
