@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.schema",
     "ivr.commands.diff",
     "ivr.commands.hours",
+    "ivr.commands.phone",
 )
 
 

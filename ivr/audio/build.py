@@ -311,15 +311,14 @@ def _render_all(
 
 def render_job(task: tuple[str, str, int, str]) -> tuple[str, float | None, str | None]:
     """Render one prompt to its final path (in a worker or in this process): (file, duration, error)."""
-    from ivr.audio.telephony import duration_seconds, encode_wav, to_telephone
-    from ivr.audio.tts import SAMPLE_RATE, Synthesizer
+    from ivr.audio.render import render_prompt
 
     text, voice, rate, path = task
     name = Path(path).name
     try:
-        samples = to_telephone(Synthesizer().render(text, voice, rate), SAMPLE_RATE)
-        write_atomic(path, encode_wav(samples))
-        return name, duration_seconds(samples), None
+        prompt = render_prompt(text, voice, rate)
+        write_atomic(path, prompt.wav)
+        return name, prompt.seconds, None
     except Exception as exc:  # reported per prompt, with its source, by the caller
         return name, None, str(exc) or type(exc).__name__
 

@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     base = f"http://{args.host}:{args.port}"
     print(f"Serving the IVR on {base}  (Twilio Voice URL: <public URL>/voice/incoming, POST)")
+    settings = app.extensions["ivr"]["settings"]
+    if not settings.production or settings.console_password:
+        print(f"Call it from a browser:   {base}/console/phone")
     print(f"Call it in the terminal:  ivr simulate {base}/voice/incoming")
     app.run(host=args.host, port=args.port, threaded=True)
     return 0

@@ -24,8 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,12 +32,14 @@ from ivr.simulator.api import DEFAULT_FROM, DEFAULT_TO, Call, Simulator
 from ivr.simulator.audio import Synthesize, render_call_audio
 from ivr.simulator.caller import CallerAction, DialOutcome, HangUp, Silence, Speak, Waiting
 from ivr.simulator.engine import CallStateError
-from ivr.simulator.script import ScriptError, parse_script
+from ivr.simulator.script import ScriptError, is_confidence, parse_script
 from ivr.simulator.transcript import Event
+from ivr.web.clocks import fixed_offset_clock, parse_moment
 
 HELP = """\
   0-9 * #            press keys (a line like 12# presses 1, 2, #)
-  say WORDS [0.8]    speak (quote several words: say "I want a refund"); optional confidence
+  say WORDS [0.8]    speak: everything after say is the phrase (say I want a refund); a last
+                     number such as 0.8 is the recogniser's confidence
   (empty line)       stay silent until the prompt times out
   hangup             hang up (also: quit, exit, Ctrl-D)
   help               this help
@@ -125,18 +126,7 @@ def register(subparsers: Any) -> None:
 
 
 def _parse_at(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"--at {text!r} is not an ISO 8601 time such as 2026-11-24T22:30+08:00") from None
-    return moment if moment.tzinfo else moment.astimezone()  # naive: this machine's local time
-
-
-def fixed_offset_clock(at: datetime, now: Callable[[], datetime] | None = None) -> Callable[[], datetime]:
-    """A clock that reads ``at`` now and keeps running from there (so timeouts still move time)."""
-    read = now or (lambda: datetime.now(UTC))
-    offset: timedelta = at - read()
-    return lambda: (read() + offset).astimezone(at.tzinfo)
+    return parse_moment(text, "--at")
 
 
 def _project_app(args: argparse.Namespace) -> Any:
@@ -267,7 +257,31 @@ def _line_to_actions(line: str, state: Waiting) -> list[CallerAction] | None:
         return [HangUp()]
     if state.kind == "dial" and lowered in DIAL_CHOICES:
         return [DialOutcome(DIAL_CHOICES[lowered])]
-    return parse_script(text)
+    return typed_actions(text)
+
+
+def typed_actions(text: str) -> list[CallerAction]:
+    """A line typed at the prompt: script steps, except that everything after ``say`` is the phrase.
+
+    A person types ``say I want a refund`` without quotes; a trailing number with a decimal point
+    between 0 and 1 (``say I want a refund 0.6``) is the recogniser's confidence, as in scripts.
+    Quotes around the whole phrase are still accepted. Scripts (``--script``) keep their syntax.
+    """
+    tokens = text.split()
+    at = next((i for i, token in enumerate(tokens) if token.lower() == "say"), None)
+    if at is None:
+        return parse_script(text)
+    before = parse_script(" ".join(tokens[:at])) if at else []
+    words = tokens[at + 1 :]
+    confidence = 0.9
+    if len(words) > 1 and is_confidence(words[-1]):
+        confidence = float(words.pop())
+    phrase = " ".join(words)
+    if len(phrase) >= 2 and phrase[0] == phrase[-1] and phrase[0] in "'\"":
+        phrase = phrase[1:-1].strip()
+    if not phrase:
+        raise ScriptError("'say' needs the words to say, e.g. say I want a refund")
+    return [*before, Speak(phrase, confidence)]
 
 
 def _check_language(call: Call, action: CallerAction, lang: str | None, out: TextIO) -> None:

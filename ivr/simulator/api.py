@@ -145,11 +145,11 @@ class Call:
             message = f"the app's TwiML has problems Twilio would report:\n{lines}"
             raise CallProblem(_with_transcript(message, self.transcript))
 
-    def press(self, keys: str, *, barge_in: bool = False) -> Call:
+    def press(self, keys: str, *, barge_in: bool = False, during: int = 0) -> Call:
         """Press each key of ``keys`` in turn (``"12#"`` presses 1, 2, #).
 
         ``barge_in=True`` presses the first key while a prompt nested in ``<Gather>`` is still
-        playing, cutting it short.
+        playing (the ``during``-th, 0 the first), cutting it short.
         """
         if not keys:
             raise ValueError("press() needs at least one key")
@@ -158,12 +158,23 @@ class Call:
                 raise CallStateError(
                     _with_transcript(f"the call ended before key {key!r} of {keys!r} was pressed", self.transcript)
                 )
-            self._step(Press(key, barge_in=barge_in and index == 0))
+            first = index == 0
+            self._step(Press(key, barge_in=barge_in and first, during=during if first else 0))
         return self
 
-    def say(self, text: str, confidence: float = 0.9, *, barge_in: bool = False) -> Call:
-        """Say ``text``; the speech recogniser returns it verbatim with ``confidence``."""
-        self._step(Speak(text, confidence, barge_in=barge_in))
+    def say(
+        self,
+        text: str,
+        confidence: float = 0.9,
+        *,
+        barge_in: bool = False,
+        during: int = 0,
+        seconds: float | None = None,
+    ) -> Call:
+        """Say ``text``; the speech recogniser returns it verbatim with ``confidence``.
+
+        ``seconds``: how long the caller spoke, when measured (else estimated from ``text``)."""
+        self._step(Speak(text, confidence, barge_in=barge_in, during=during, seconds=seconds))
         return self
 
     def silence(self) -> Call:

@@ -25,10 +25,14 @@ class Press:
 
     ``barge_in`` means the key is pressed while a prompt nested in ``<Gather>`` is still
     playing, which cuts the prompt short; otherwise the caller listened to it first.
+    ``during`` says which nested prompt was playing (0, the first, unless a driver that plays
+    the prompts in real time, like the browser phone, knows better): the ones before it were
+    heard whole, the ones after it never start.
     """
 
     key: str
     barge_in: bool = False
+    during: int = 0
 
     def __post_init__(self) -> None:
         if self.key not in DTMF_KEYS:
@@ -37,15 +41,24 @@ class Press:
 
 @dataclass(frozen=True)
 class Speak:
-    """The caller says something; the simulator plays speech recogniser and returns ``text``."""
+    """The caller says something; the simulator plays speech recogniser and returns ``text``.
+
+    ``seconds`` is how long the caller spoke when a driver measured it (a real microphone
+    recording); otherwise it is estimated from ``text``. ``barge_in`` and ``during`` as for
+    :class:`Press`.
+    """
 
     text: str
     confidence: float = 0.9
     barge_in: bool = False
+    during: int = 0
+    seconds: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence must be between 0 and 1, not {self.confidence}")
+        if self.seconds is not None and not 0.0 < self.seconds <= 4 * 3600:
+            raise ValueError(f"a caller speaks for more than 0 seconds and at most 4 hours, not {self.seconds}")
 
 
 @dataclass(frozen=True)

@@ -548,6 +548,7 @@ class CallEngine:
         )
         prompts_over = False
         digits = ""
+        heard_count = sum(1 for e, _ in prompts if e is not None)
 
         def submit(params: dict[str, str]) -> Fetch:
             return Fetch(action, method, params)
@@ -566,6 +567,7 @@ class CallEngine:
                     "language": node.attrs.get("language", "en-US"),
                     "hints": node.attrs.get("hints"),
                     "line": node.line,
+                    "prompts": 0 if prompts_over else heard_count,  # nested prompt events just before the wait
                 },
             )
             if not prompts_over:
@@ -594,7 +596,8 @@ class CallEngine:
                 if "speech" not in inputs:
                     self._note('speech ignored: this <Gather> listens for keys only (input="dtmf")')
                     continue
-                self._advance_time(speech_seconds(act.text) + 1.0)  # + end-of-speech detection
+                spoken = act.seconds if act.seconds is not None else speech_seconds(act.text)
+                self._advance_time(spoken + 1.0)  # + end-of-speech detection
                 return submit({"SpeechResult": act.text, "Confidence": f"{act.confidence:g}"})
             # Silence: the timeout runs out.
             self._advance_time(timeout)
@@ -612,13 +615,15 @@ class CallEngine:
         heard = [(e, s) for e, s in prompts if e is not None or s]
         barging = isinstance(act, Press | Speak) and act.barge_in and barge_in_allowed
         if barging and heard:
-            first_event, first_seconds = heard[0]
-            if first_event is not None:
-                first_event.data["interrupted"] = True
-            for event, _ in heard[1:]:
+            during = min(max(act.during, 0), len(heard) - 1)  # type: ignore[union-attr]
+            whole = sum(s for _, s in heard[:during])
+            cut_event, cut_seconds = heard[during]
+            if cut_event is not None:
+                cut_event.data["interrupted"] = True
+            for event, _ in heard[during + 1 :]:
                 if event is not None:
                     event.data["skipped"] = True
-            self._advance_time(0.0 if first_seconds == math.inf else first_seconds / 2)
+            self._advance_time(whole + (0.0 if cut_seconds == math.inf else cut_seconds / 2))
             return
         total = sum(s for _, s in heard)
         if total == math.inf:
@@ -672,7 +677,7 @@ class CallEngine:
                 self._note("the caller hung up while recording; the simulator ends the call without an action request")
                 raise _CallOver("caller hung up")
             if isinstance(act, Speak):
-                seconds = speech_seconds(act.text)
+                seconds = act.seconds if act.seconds is not None else speech_seconds(act.text)
                 if recorded + seconds >= max_length:
                     self._advance_time(max_length - recorded)
                     recorded = float(max_length)

@@ -55,7 +55,7 @@ def parse_script(text: str) -> list[CallerAction]:
             words = tokens[index]
             index += 1
             confidence = 0.9
-            if index < len(tokens) and _CONFIDENCE.match(tokens[index]) and "." in tokens[index]:
+            if index < len(tokens) and is_confidence(tokens[index]):
                 confidence = float(tokens[index])
                 index += 1
             actions.append(Speak(words, confidence))
@@ -66,6 +66,11 @@ def parse_script(text: str) -> list[CallerAction]:
                 f"unknown step {token!r}: use keys (1, 12#), wait, say WORDS [0.8], dial:busy, dial:answered:60, hangup"
             )
     return actions
+
+
+def is_confidence(token: str) -> bool:
+    """A recogniser confidence as written after ``say`` words: 0-1 with a decimal point (``0.8``, ``1.0``)."""
+    return bool(_CONFIDENCE.match(token)) and "." in token
 
 
 def _dial(token: str) -> DialOutcome:

@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -25,6 +25,7 @@ from ivr.call import flow
 from ivr.call.callstate import CallState
 from ivr.menu.model import Language, Tree
 from ivr.web.audio_files import audio_blueprint
+from ivr.web.clocks import Clock, utc_now
 from ivr.web.console import console_blueprint
 from ivr.web.dialing import Undialable, dial_plan, startup_problem
 from ivr.web.documents import DocumentCache
@@ -34,7 +35,6 @@ from ivr.web.settings import Settings
 from ivr.web.twiml import Event, FindAudio, TwimlRenderer
 
 log = logging.getLogger("ivr.web")
-Clock = Callable[[], datetime]
 TWIML = "text/xml; charset=utf-8"
 PATHS: dict[Event, str] = {
     "enter": "/voice/node/{node}",
@@ -42,10 +42,6 @@ PATHS: dict[Event, str] = {
     "dialed": "/voice/node/{node}/dialed",
     "recorded": "/voice/node/{node}/recorded",
 }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Clock | None = None) -> Flask:
@@ -89,7 +85,13 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     app.register_blueprint(audio_blueprint(settings.audio_dir, library))
     audio = _audio_finder(settings, library) if settings.use_audio else None
     documents = DocumentCache(audio)
-    app.extensions["ivr"] = {"settings": settings, "menu": menu, "clock": now, "documents": documents}
+    app.extensions["ivr"] = {
+        "settings": settings,
+        "menu": menu,
+        "clock": now,
+        "documents": documents,
+        "make_app": lambda clock: create_app(settings, clock=clock),  # the browser phone's "call at"
+    }
     app.register_blueprint(console_blueprint(settings, app.extensions["ivr"]), url_prefix="/console")
 
     def url_for(event: Event, state: CallState) -> str:

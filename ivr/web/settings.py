@@ -18,6 +18,7 @@
 |                     |                      | (the ``{trunk}`` of the menu's ``sip_uri``)                |
 | SIP_TRUNK_USERNAME  | (unset)              | SIP digest credentials sent on ``<Sip>``; set both or      |
 | SIP_TRUNK_PASSWORD  | (unset)              | neither (a trunk that admits Twilio by IP needs none)      |
+| PHONE_TARGET        | (unset: this app)    | the TwiML URL the console's phone calls (``ivr phone URL``) |
 
 Without SIP_TRUNK_HOST a ``route: sip`` hotline cannot be dialled: in production the service
 refuses to start; in development it warns and callers who reach that transfer are told it did
@@ -48,6 +49,7 @@ class Settings:
     sip_trunk_host: str = ""
     sip_trunk_username: str = ""
     sip_trunk_password: str = field(default="", repr=False)
+    phone_target: str = ""
 
     def __post_init__(self) -> None:
         if self.sip_trunk_host and not _TRUNK_HOST.fullmatch(self.sip_trunk_host):
@@ -89,6 +91,7 @@ class Settings:
             "SIP_TRUNK_HOST": "sip_trunk_host",
             "SIP_TRUNK_USERNAME": "sip_trunk_username",
             "SIP_TRUNK_PASSWORD": "sip_trunk_password",
+            "PHONE_TARGET": "phone_target",
         }
         types = {f.name: f.type for f in fields(cls)}
         chosen: dict[str, object] = {}

@@ -25,10 +25,10 @@ from ivr.web.console.messages import choose_ui, html_lang, translate
 from ivr.web.settings import Settings
 
 #: Page modules, each with ``register(blueprint, context)``.
-PAGE_MODULES: tuple[str, ...] = ()
+PAGE_MODULES: tuple[str, ...] = ("ivr.web.console.phone",)
 
 #: The navigation: (endpoint, message key), in order.
-NAV: tuple[tuple[str, str], ...] = ()
+NAV: tuple[tuple[str, str], ...] = (("console.phone", "page_phone"),)
 
 
 @dataclass
