@@ -1,6 +1,7 @@
 """The README's main-job command really sets up, builds the audio and serves the wallet line."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -50,6 +51,17 @@ def test_serve_script_builds_audio_and_answers_calls_with_it():
         assert play.tag == "Play", "the main menu should be played from pre-rendered audio"
         audio = requests.get(play.text, timeout=5)
         assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+
+        # The browser phone at the address the command prints: a call placed there plays the built audio.
+        browser = requests.Session()
+        page = browser.get(f"{base}/console/phone", timeout=10)
+        assert page.status_code == 200
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+        update = browser.post(f"{base}/console/phone/calls", json={}, headers={"X-CSRF-Token": csrf}, timeout=30).json()
+        sound = browser.get(base + update["sounds"][0]["url"], timeout=30)
+        assert sound.status_code == 200 and sound.content[:4] == b"RIFF"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+    printed = process.stdout.read().decode(errors="replace")
+    assert f"{base}/console/phone" in printed, "the command should say where the phone page is"

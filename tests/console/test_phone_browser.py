@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from console_support import keys_to, language_key, moves_only, serving, transcript_lines
+from flask import Flask, Response
 
 from ivr.call.checks import load_menu
 from ivr.coverage.moments import choose_moments
@@ -175,3 +176,32 @@ def test_leave_a_message_after_hours_with_the_clock_set(phone, tree):
     script = " ".join(zh + keys + tree.defaults.keys.leave_message) + f' say "{canned}" #'
     assert moves_only(_lines(page)) == moves_only(_cli_lines(script, at))
     assert errors == []
+
+
+def test_problems_twilio_would_report_show_in_the_page(chromium):
+    broken = Flask("broken_target")
+
+    @broken.post("/voice")
+    def voice() -> Response:
+        return Response(
+            '<Response><Gather numdigits="1"><Say>press a key</Say></Gather></Response>', mimetype="text/xml"
+        )
+
+    with serving(broken) as target:
+        app = create_app({"USE_AUDIO": "false", "PHONE_TARGET": f"{target}/voice"})
+        with serving(app) as base:
+            context = chromium.new_context(locale="zh-CN")
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            try:
+                page.goto(f"{base}/console/phone?ui=zh")
+                assert page.get_by_label("呼叫时间").is_disabled()  # an app behind a URL reads its own clock
+                page.get_by_role("button", name="呼叫", exact=True).click()
+                alert = page.get_by_role("alert").first
+                alert.wait_for()
+                assert "12200" in alert.inner_text() and "numdigits" in alert.inner_text()
+                page.get_by_role("button", name="挂断").click()
+                page.wait_for_selector("#phone[data-wait='ended']")
+            finally:
+                app.extensions["ivr"]["phone_calls"].shutdown()
+                context.close()

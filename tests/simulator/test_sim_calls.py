@@ -146,6 +146,16 @@ def test_barge_in_cuts_the_nested_prompt_short(app):
     assert second.data.get("skipped") is True
 
 
+def test_a_barge_in_during_a_later_prompt_leaves_the_earlier_ones_heard(app):
+    call = sim(app, "/voice/speech").call()
+    assert call.state.details["prompts"] == 2  # the wait says how many nested prompts precede it
+    call.say("退款", barge_in=True, during=1)
+    first, second = call.transcript.of_kind("say")[:2]
+    assert "interrupted" not in first.data and "skipped" not in first.data
+    assert second.data.get("interrupted") is True
+    assert "请说出您的问题。" in call.transcript.render()
+
+
 # -- Redirect ---------------------------------------------------------------------------------
 
 
@@ -226,6 +236,12 @@ def test_record_posts_a_simulated_recording(app):
     heard = call.heard
     assert re.search(r"RecordingDuration=\d+ Digits=# RecordingSid=RE", heard)
     assert "RecordingUrl=https://api.twilio.com/" in heard
+
+
+def test_a_measured_message_length_is_the_recording_duration(app):
+    call = sim(app).call().press("3")
+    call.say("(from a microphone)", seconds=12.4).press("#")
+    assert "RecordingDuration=13 Digits=#" in call.heard  # ceil of the seconds spoken, not a text estimate
 
 
 def test_an_empty_recording_continues_with_the_next_verb(app):

@@ -153,6 +153,24 @@ def test_interactive_silence_speech_and_end_of_input(live_app):
     assert "SpeechResult=退款 Confidence=0.8" in out
 
 
+def test_interactive_say_takes_the_rest_of_the_line_as_the_phrase(live_app):
+    _app, base = live_app
+    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin="say I want a refund 0.6\n")
+    assert status == 0
+    assert "SpeechResult=I want a refund Confidence=0.6" in out
+    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin='say "I want a refund"\n')
+    assert "SpeechResult=I want a refund Confidence=0.9" in out
+    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin="say\n\n")
+    assert "'say' needs the words" in out
+
+
+def test_scripts_keep_their_syntax_for_say(live_app, capsys):
+    _app, base = live_app
+    status, _out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN, "--script", "say I want"])
+    assert status == 2
+    assert "unknown step 'want'" in capsys.readouterr().err
+
+
 def test_interactive_bad_input_is_explained_and_the_call_goes_on(live_app):
     _app, base = live_app
     status, out = simulate([f"{base}/voice/incoming", "--auth-token", TOKEN], stdin="press one\n0\n")
