@@ -52,10 +52,11 @@ def test_open_in_development_without_a_login():
 
 
 def test_in_production_only_behind_the_console_login():
-    closed = _app(IVR_ENV="production", TWILIO_AUTH_TOKEN=TOKEN).test_client()
+    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, "SIP_TRUNK_HOST": "trunk.example.com"}
+    closed = _app(**production).test_client()
     assert closed.get("/console/phone").status_code == 404  # no password: no phone at all
     assert closed.post("/console/phone/calls", json={}).status_code == 404
-    app = _app(IVR_ENV="production", TWILIO_AUTH_TOKEN=TOKEN, CONSOLE_PASSWORD=PASSWORD, CONSOLE_SECRET_KEY="k" * 40)
+    app = _app(**production, CONSOLE_PASSWORD=PASSWORD, CONSOLE_SECRET_KEY="k" * 40)
     client = app.test_client()
     first = client.get("/console/phone")
     assert first.status_code == 302 and "/console/login" in first.location

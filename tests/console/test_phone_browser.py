@@ -28,6 +28,7 @@ from ivr.web import create_app
 from ivr.web.console.messages import translate
 
 MENU = "menus/wallet.yaml"
+TRUNK = {"SIP_TRUNK_HOST": "trunk.example.com"}  # the wallet line dials its hotlines through a SIP trunk
 ZONE = "Asia/Shanghai"  # the browser's time zone: "Call at" is read in it
 _SEEN = "Array.from(document.querySelectorAll('#transcript li')).some(l => l.textContent.includes('%s'))"
 TIMEOUT_MS = 60_000  # a first render of a long Mandarin prompt takes a few seconds on a busy machine
@@ -40,7 +41,7 @@ def tree():
 
 @pytest.fixture
 def phone(chromium):
-    app = create_app({"USE_AUDIO": "false", "MENU_FILE": MENU})
+    app = create_app({"USE_AUDIO": "false", "MENU_FILE": MENU, **TRUNK})
     with serving(app) as base:
         context = chromium.new_context(locale="en-US", timezone_id=ZONE, viewport={"width": 1360, "height": 1000})
         page = context.new_page()
@@ -81,7 +82,8 @@ def _cli_lines(script: str, at: str | None = None) -> list[str]:
     command = [sys.executable, "-m", "ivr.cli", "simulate", "--text", "--menu", MENU, "--script", script]
     if at:
         command += ["--at", at]
-    subprocess.run([*command, "--transcript", str(out)], capture_output=True, check=False, timeout=120)
+    env = {**os.environ, **TRUNK}
+    subprocess.run([*command, "--transcript", str(out)], capture_output=True, check=False, timeout=120, env=env)
     try:
         return transcript_lines(json.loads(out.read_text(encoding="utf-8"))["events"])
     finally:
