@@ -23,6 +23,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.diff",
     "ivr.commands.hours",
     "ivr.commands.phone",
+    "ivr.commands.db",
+    "ivr.commands.calls",
+    "ivr.commands.messages",
 )
 
 

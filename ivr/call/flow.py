@@ -346,6 +346,13 @@ def _go(tree: Tree, state: CallState, target: str, now: datetime) -> Step:
 
 
 def _choose_language(tree: Tree, node: LanguageNode, state: CallState, heard: CallerInput, now: datetime) -> Step:
+    chosen = _chosen_language(tree, node, heard)
+    if chosen is None:
+        return _no_match(tree, node, state, now)
+    return enter(tree, CallState(node.next, chosen), now)
+
+
+def _chosen_language(tree: Tree, node: LanguageNode, heard: CallerInput) -> str | None:
     chosen = None
     key = heard.digits.strip().rstrip("#")
     if key:
@@ -356,9 +363,7 @@ def _choose_language(tree: Tree, node: LanguageNode, state: CallState, heard: Ca
         if chosen is None:
             key = spoken_key(heard.speech, [o.key for o in node.options]) or ""
             chosen = next((o.language for o in node.options if o.key == key), None)
-    if chosen is None:
-        return _no_match(tree, node, state, now)
-    return enter(tree, CallState(node.next, chosen), now)
+    return chosen
 
 
 def _language_words(option: LanguageOption) -> list[str]:
@@ -456,3 +461,44 @@ def _enter_transfer(tree: Tree, node: TransferNode, state: CallState, now: datet
         said.append(Say(opening, lang))
     said += _short_menu_prompts(tree, closed)
     return (_listen(tree, closed, tuple(said), _short_menu_hints(tree, closed)),)
+
+
+# --- what an input meant, for the call record ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What ``respond`` made of an input at ``state`` (the call store records it; analytics count it).
+
+    ``kind``: ``no_input``, ``no_match``, ``option`` (a menu's own choice; ``choice`` is its key),
+    ``action`` (a global key or short-menu choice; ``choice`` is its name) or ``language``
+    (``choice`` is the code). ``attempt`` counts silences / misses at this node; ``fallback``:
+    the attempts ran out and the fallback follows (at a language choice: the default language)."""
+
+    kind: Literal["no_input", "no_match", "option", "action", "language"]
+    choice: str = ""
+    attempt: int = 0
+    fallback: bool = False
+
+
+def understood(tree: Tree, state: CallState, heard: CallerInput) -> Understood:
+    """The meaning ``respond`` gives ``heard`` at ``state``, by the same rules, without the next step."""
+    node = tree.nodes[state.node]
+    if heard.silent:
+        attempt = state.no_input + 1
+        if isinstance(node, LanguageNode):
+            return Understood("no_input", attempt=attempt, fallback=True)
+        repeats = not isinstance(node, MenuNode | TransferNode)
+        return Understood("no_input", attempt=attempt, fallback=not repeats and attempt >= tree.defaults.max_no_input)
+    if isinstance(node, LanguageNode):
+        chosen = _chosen_language(tree, node, heard)
+        if chosen is not None:
+            return Understood("language", chosen)
+        choice = None
+    else:
+        choice = _understand(tree, node, state, heard)
+    if choice is None:
+        attempt = state.no_match + 1
+        return Understood("no_match", attempt=attempt, fallback=attempt >= tree.defaults.max_no_match)
+    name, option = choice
+    return Understood("option", option.key) if option is not None else Understood("action", name)

@@ -340,7 +340,9 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
         to=args.to,
         entry_path=args.entry_path,
         base_url=args.base_url,
-        status_callback=args.status_callback,
+        # In-process, the call's end goes to the project's own status callback, as the phone number's
+        # "call status changes" webhook would send it (docs/store.md).
+        status_callback=args.status_callback or (None if args.url else "/voice/status"),
         strict=False,
     )
     printer = Printer(out, _wants_color(out))

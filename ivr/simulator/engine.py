@@ -195,6 +195,7 @@ class CallEngine:
         self._answered = False
         self._requests_since_input = 0
         self._verb_start: _VerbStart | None = None  # None once the caller has acted on the current wait
+        self._recording_callbacks: list[tuple[Fetch, dict[str, str]]] = []  # sent when the call ends
         self._gen = self._run()
 
     # -- driving -----------------------------------------------------------------------------
@@ -251,6 +252,7 @@ class CallEngine:
         twin._requests_since_input = point.requests_since_input
         twin._call_status = point.call_status
         twin._answered = point.answered
+        twin._recording_callbacks = list(self._recording_callbacks)
         twin._gen = twin._run(resume=point)
         twin._advance(None)
         return twin
@@ -318,6 +320,8 @@ class CallEngine:
             reason, status = over.reason, over.status
         duration = self.now if self._answered else 0.0
         self._event("end", reason=reason, status=status, duration=math.ceil(duration))
+        for fetch, params in self._recording_callbacks:
+            self._request(fetch, params, "recording-status-callback")
         self._send_status_callback(status, duration)
         return Ended(reason, status, duration, clean=not self.problems)
 
@@ -695,12 +699,14 @@ class CallEngine:
             self._advance_time(timeout)  # Silence
             break
         if recorded <= 0:
+            self._queue_recording_status(node, "absent", "", 0)
             self._event("recording", duration=0, digits=ended_by)
             self._note("empty recording: Twilio does not request the action URL; continuing with the next verb")
             return CONTINUE
         recording_sid = self.sids.make("RE")
         url = f"https://api.twilio.com/2010-04-01/Accounts/{self.parties.account_sid}/Recordings/{recording_sid}"
         duration = math.ceil(recorded)
+        self._queue_recording_status(node, "completed", url, duration, recording_sid)
         self._event("recording", duration=duration, digits=ended_by, url=url)
         return Fetch(
             action,
@@ -712,6 +718,28 @@ class CallEngine:
                 "Digits": ended_by,
             },
         )
+
+    def _queue_recording_status(self, node: Node, status: str, url: str, duration: int, sid: str = "") -> None:
+        """``recordingStatusCallback``: Twilio posts it asynchronously once the recording is processed
+        (https://www.twilio.com/docs/usage/webhooks/voice-webhooks#recording-status-callbacks); the
+        simulator sends it when the call ends, before the call's status callback. Only the events in
+        ``recordingStatusCallbackEvent`` (default ``completed``) are sent."""
+        target = node.attrs.get("recordingStatusCallback")
+        if not target or status not in node.attrs.get("recordingStatusCallbackEvent", "completed").split():
+            return
+        params = {
+            "AccountSid": self.parties.account_sid,
+            "CallSid": self.parties.call_sid,
+            "RecordingSid": sid or self.sids.make("RE"),
+            "RecordingUrl": url,
+            "RecordingStatus": status,
+            "RecordingDuration": str(duration),
+            "RecordingChannels": "1",
+            "RecordingSource": "RecordVerb",
+            "ErrorCode": "0",
+        }
+        fetch = Fetch(urljoin(self.document_url, target), _method_attr(node, "recordingStatusCallbackMethod"))
+        self._recording_callbacks.append((fetch, params))
 
     def visit_Dial(self, node: Node) -> Generator[Waiting, CallerAction, Fetch | _Continue]:
         """Connect the caller to another party and wait for the driver to say how it went."""

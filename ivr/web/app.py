@@ -24,8 +24,11 @@ from ivr.audio.library import AudioLibrary
 from ivr.call import flow
 from ivr.call.callstate import CallState
 from ivr.menu.model import Language, Tree
+from ivr.store import journey
+from ivr.store.privacy import mask_number
 from ivr.web.audio_files import audio_blueprint
 from ivr.web.clocks import Clock, utc_now
+from ivr.web.call_store import callbacks_blueprint, recorder_for
 from ivr.web.console import console_blueprint
 from ivr.web.dialing import Undialable, dial_plan, startup_problem
 from ivr.web.documents import DocumentCache
@@ -35,12 +38,14 @@ from ivr.web.settings import Settings
 from ivr.web.twiml import Event, FindAudio, TwimlRenderer
 
 log = logging.getLogger("ivr.web")
+Describe = Callable[[Tree, flow.Step], journey.Facts]  # what a webhook's step tells the call store
 TWIML = "text/xml; charset=utf-8"
 PATHS: dict[Event, str] = {
     "enter": "/voice/node/{node}",
     "input": "/voice/node/{node}/input",
     "dialed": "/voice/node/{node}/dialed",
     "recorded": "/voice/node/{node}/recorded",
+    "recording": "/voice/node/{node}/recording",
 }
 
 
@@ -85,14 +90,19 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     app.register_blueprint(audio_blueprint(settings.audio_dir, library))
     audio = _audio_finder(settings, library) if settings.use_audio else None
     documents = DocumentCache(audio)
+    store = recorder_for(settings, now)
+    app.register_blueprint(callbacks_blueprint(menu, store, now))
     app.extensions["ivr"] = {
         "settings": settings,
         "menu": menu,
         "clock": now,
         "documents": documents,
+        "store": store,
         "make_app": lambda clock: create_app(settings, clock=clock),  # the browser phone's "call at"
     }
     app.register_blueprint(console_blueprint(settings, app.extensions["ivr"]), url_prefix="/console")
+    if store is not None:
+        store.start()  # a new worker adopts what a dead one left in the spool, without waiting for a call
 
     def url_for(event: Event, state: CallState) -> str:
         path = PATHS[event].format(node=state.node)
@@ -123,26 +133,35 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     def twiml(body: str, status: int = 200) -> Response:
         return Response(body, status=status, mimetype="text/xml", content_type=TWIML)
 
-    def answer(handler: Callable[[Tree, datetime], flow.Step], *key: str) -> Response:
+    def answer(handler: Callable[[Tree, datetime], flow.Step], facts: Describe, *key: str) -> Response:
         """What ``handler`` decides for the current menu at this instant, as TwiML. The same question
         (route, ``key``, query string) in the same minute under the same menu gets the document kept
-        from the first time (``ivr.web.documents``), unless the call state had to be repaired."""
+        from the first time (``ivr.web.documents``), unless the call state had to be repaired.
+        What happened (``facts``, for the call store) is kept with the document: it depends on
+        exactly the same things; the store has it before the caller gets the answer."""
         try:
             tree, at = menu.current(), now()
             query = request.query_string.decode("latin-1")
             line = line_number()  # a transfer's caller ID: one service may answer several numbers
-            body = documents.document(
-                tree, at, (*key, query, line),
-                lambda find_audio: TwimlRenderer(tree, url_for, find_audio, trunk, line).render(
-                    dialable(tree, handler(tree, at), at)
-                ),
-                keep=lambda: "ivr_repaired" not in g,
-            )  # fmt: skip
+
+            def build(find_audio: FindAudio | None) -> tuple[str, journey.Facts]:
+                step = dialable(tree, handler(tree, at), at)
+                rendered = TwimlRenderer(tree, url_for, find_audio, trunk, line).render(step)
+                return rendered, (facts(tree, step) if store else ())
+
+            body, happened = documents.document(
+                tree, at, (*key, query, line), build, keep=lambda: "ivr_repaired" not in g
+            )
+            if store is not None:
+                store.record(twilio_params(), at, happened)
             return twiml(body)
         except HTTPException:
             raise  # refused requests (too large, …) are answered by http_error below
         except Exception:  # the caller must never hear "an application error has occurred"
             log.exception("webhook %s failed; apologising and returning to the main menu", request.full_path)
+            if store is not None:
+                node_id = (request.view_args or {}).get("node_id", "")
+                store.record(twilio_params(), now(), journey.failed(node_id, request.args.get("lang", "")))
             return apologise(200)
 
     def apologise(status: int) -> Response:
@@ -162,6 +181,14 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
             g.ivr_repaired = True  # not kept: the warning below is logged for each such request
             log.warning("repaired a malformed call state in %s", request.full_path)
         return state
+
+    def as_given(tree: Tree, node_id: str) -> CallState:
+        """The call state in the URL, repaired if need be (for the call store: no warning, no mark)."""
+        return CallState.from_params(tree, node_id, request.args)[0]
+
+    def twilio_params() -> Any:
+        """Everything Twilio sent (see ``twilio_param``), for the call store."""
+        return request.form if request.method == "POST" else request.args
 
     def twilio_param(name: str) -> str:
         """A parameter Twilio sent: "as POST parameters or URL query parameters, depending on which
@@ -183,12 +210,16 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
 
     @app.route("/voice/incoming", methods=["GET", "POST"])
     def incoming() -> Response:
-        log.info("call %s from %s", twilio_param("CallSid"), twilio_param("From"))
-        return answer(flow.start, "incoming")
+        log.info("call %s from %s", twilio_param("CallSid"), mask_number(twilio_param("From")))
+        return answer(flow.start, lambda tree, step: journey.after_incoming(tree, step), "incoming")
 
     @app.route("/voice/node/<node_id>", methods=["GET", "POST"])
     def enter(node_id: str) -> Response:
-        return answer(lambda tree, at: flow.enter(tree, state_for(tree, node_id), at), "enter", node_id)
+        return answer(
+            lambda tree, at: flow.enter(tree, state_for(tree, node_id), at),
+            lambda tree, step: journey.after_enter(tree, as_given(tree, node_id), step),
+            "enter", node_id,
+        )  # fmt: skip
 
     @app.route("/voice/node/<node_id>/input", methods=["GET", "POST"])
     def gathered(node_id: str) -> Response:
@@ -201,29 +232,35 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
             heard = flow.CallerInput(digits=digits, speech=speech, confidence=_confidence(confidence))
             return flow.respond(tree, state, heard, at)
 
-        return answer(handle, "input", node_id, digits, speech, confidence)
+        def happened(tree: Tree, step: flow.Step) -> journey.Facts:
+            state, repaired = CallState.from_params(tree, node_id, request.args)
+            if repaired and state.node != node_id:
+                return journey.after_enter(tree, state, step)
+            heard = flow.CallerInput(digits=digits, speech=speech, confidence=_confidence(confidence))
+            return journey.after_input(tree, state, heard, step)
+
+        return answer(handle, happened, "input", node_id, digits, speech, confidence)
 
     @app.route("/voice/node/<node_id>/dialed", methods=["GET", "POST"])
     def dialed(node_id: str) -> Response:
         status = twilio_param("DialCallStatus")
         log.info("transfer from %s ended: %s", node_id, status or "(no status)")
         return answer(
-            lambda tree, at: flow.dial_result(tree, state_for(tree, node_id), status, at), "dialed", node_id, status
-        )
+            lambda tree, at: flow.dial_result(tree, state_for(tree, node_id), status, at),
+            lambda tree, step: journey.after_dial(tree, as_given(tree, node_id), status, step),
+            "dialed", node_id, status,
+        )  # fmt: skip
 
     @app.route("/voice/node/<node_id>/recorded", methods=["GET", "POST"])
     def recorded(node_id: str) -> Response:
         log.info(
-            "message left at %s: %s (%s s)", node_id, twilio_param("RecordingUrl"), twilio_param("RecordingDuration")
+            "message left at %s: %s (%s s)", node_id, twilio_param("RecordingSid"), twilio_param("RecordingDuration")
         )
-        return answer(lambda tree, at: flow.recorded(tree, state_for(tree, node_id), at), "recorded", node_id)
-
-    @app.route("/voice/status", methods=["GET", "POST"])
-    def call_status() -> Response:
-        log.info(
-            "call %s is %s (%s s)", twilio_param("CallSid"), twilio_param("CallStatus"), twilio_param("CallDuration")
-        )
-        return Response(status=204)
+        return answer(
+            lambda tree, at: flow.recorded(tree, state_for(tree, node_id), at),
+            lambda tree, step: journey.after_recorded(tree, as_given(tree, node_id), step),
+            "recorded", node_id,
+        )  # fmt: skip
 
     @app.route("/healthz")
     def health() -> dict[str, object]:

@@ -19,6 +19,13 @@
 | SIP_TRUNK_USERNAME  | (unset)              | SIP digest credentials sent on ``<Sip>``; set both or      |
 | SIP_TRUNK_PASSWORD  | (unset)              | neither (a trunk that admits Twilio by IP needs none)      |
 | PHONE_TARGET        | (unset: this app)    | the TwiML URL the console's phone calls (``ivr phone URL``) |
+| CALL_STORE          | true                 | ``false``: record nothing (``ivr paths`` walks do not)      |
+| DATABASE_URL        | sqlite:///var/ivr.db | the call store: SQLite file or postgresql://… (docs/store.md)|
+| SPOOL_DIR           | var/spool            | local durable spool in front of the database, per host     |
+| SPOOL_SYNC          | true                 | fdatasync each webhook's events before answering           |
+| NOTIFY_URL          | (unset)              | new messages are POSTed here as signed JSON                 |
+| NOTIFY_SECRET       | (unset)              | the HMAC-SHA256 key for NOTIFY_URL's X-IVR-Signature       |
+| RETENTION_DAYS      | 90                   | ``ivr calls purge`` deletes calls older than this          |
 
 Without SIP_TRUNK_HOST a ``route: sip`` hotline cannot be dialled: in production the service
 refuses to start; in development it warns and callers who reach that transfer are told it did
@@ -50,6 +57,13 @@ class Settings:
     sip_trunk_username: str = ""
     sip_trunk_password: str = field(default="", repr=False)
     phone_target: str = ""
+    call_store: bool = True
+    database_url: str = "sqlite:///var/ivr.db"
+    spool_dir: Path = Path("var/spool")
+    spool_sync: bool = True
+    notify_url: str = ""
+    notify_secret: str = ""
+    retention_days: int = 90
 
     def __post_init__(self) -> None:
         if self.sip_trunk_host and not _TRUNK_HOST.fullmatch(self.sip_trunk_host):
@@ -92,6 +106,13 @@ class Settings:
             "SIP_TRUNK_USERNAME": "sip_trunk_username",
             "SIP_TRUNK_PASSWORD": "sip_trunk_password",
             "PHONE_TARGET": "phone_target",
+            "CALL_STORE": "call_store",
+            "DATABASE_URL": "database_url",
+            "SPOOL_DIR": "spool_dir",
+            "SPOOL_SYNC": "spool_sync",
+            "NOTIFY_URL": "notify_url",
+            "NOTIFY_SECRET": "notify_secret",
+            "RETENTION_DAYS": "retention_days",
         }
         types = {f.name: f.type for f in fields(cls)}
         chosen: dict[str, object] = {}

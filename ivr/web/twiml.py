@@ -21,7 +21,7 @@ from ivr.menu.model import Language, Tree
 from ivr.web.dialing import Dialable, dial_plan
 from ivr.web.settings import SipTrunk
 
-Event = Literal["enter", "input", "dialed", "recorded"]
+Event = Literal["enter", "input", "dialed", "recorded", "recording"]
 UrlFor = Callable[[Event, CallState], str]
 FindAudio = Callable[[str, Language], str | None]  # text, language → absolute URL of a current file
 
@@ -107,12 +107,18 @@ class TwimlRenderer:
         response.append(dial)
 
     def render_record(self, response: VoiceResponse, record: Record) -> None:
+        """The message is stored once Twilio reports the recording ``completed`` to
+        ``recordingStatusCallback`` (https://www.twilio.com/docs/voice/twiml/record#recordingstatuscallback);
+        the action request only continues the call."""
         response.record(
             action=self.url_for("recorded", record.state),
             method="POST",
             max_length=record.max_seconds,
             finish_on_key="#",
             play_beep=True,
+            recording_status_callback=self.url_for("recording", record.state),
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed absent",
         )
 
     def render_hangup(self, response: VoiceResponse, _hangup: Hangup) -> None:

@@ -1,0 +1,210 @@
+"""The store as the web service sees it: ``record`` a webhook's events, durable before the answer.
+
+``record`` adds the call's own Twilio parameters to the webhook's facts (``ivr.store.journey``),
+appends them to this process's spool (``ivr.store.spool``) and returns; the forwarder
+(``ivr.store.forwarder``) stores them in the database in the background, and the notifier
+(``ivr.store.notify``) announces new messages. Nothing here raises into a webhook: if even the
+spool cannot be written (disk full), the error is logged, the record is kept in memory and
+retried, and the caller is answered.
+
+Everything per process starts lazily in the process that records (a gunicorn worker after the
+fork, never the master that imported the app).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ivr.store import migrate
+from ivr.store.database import check_url, is_sqlite, open_engine
+from ivr.store.forwarder import Forwarder
+from ivr.store.journey import Facts
+from ivr.store.schema import events as events_table
+from ivr.store.spool import SpoolWriter
+
+log = logging.getLogger("ivr.store")
+MAX_VALUE_CHARS = 1024  # Twilio's values are short; anything longer is cut, never stored whole
+MAX_SID_CHARS = 64
+
+# Which Twilio parameters each kind of fact takes from its request
+# (https://www.twilio.com/docs/usage/webhooks/voice-webhooks).
+PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "start": (("From", "from_number"), ("To", "to_number")),
+    "dial": (("DialCallDuration", "duration_s"),),
+    "recorded": (("RecordingUrl", "value"), ("RecordingDuration", "duration_s"), ("RecordingSid", "recording_sid")),
+    "message": (
+        ("RecordingStatus", "status"),
+        ("RecordingUrl", "value"),
+        ("RecordingDuration", "duration_s"),
+        ("RecordingSid", "recording_sid"),
+    ),
+    "end": (("CallStatus", "status"), ("CallDuration", "duration_s")),
+}
+INTEGER_FIELDS = frozenset({"duration_s", "attempt"})
+LENGTHS = {c.name: c.type.length for c in events_table.columns if getattr(c.type, "length", None)}
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the store needs to know (the web layer fills it from its settings)."""
+
+    database_url: str
+    spool_dir: Path
+    spool_sync: bool = True
+    forward_interval: float = 0.25
+    notify_url: str = ""
+    notify_secret: str = ""
+
+
+class Recorder:
+    """One per app. Thread-safe; fork-safe (per-process parts are rebuilt in a new process)."""
+
+    def __init__(self, settings: StoreSettings, *, notifier_factory: Callable[[Engine], Any] | None = None):
+        self.settings = settings
+        self.url = check_url(settings.database_url)
+        self.notifier_factory = notifier_factory
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+        self._unspooled: list[dict[str, Any]] = []
+        self._schema_ok = False
+        self.engine: Engine | None = None
+        self.writer: SpoolWriter | None = None
+        self.forwarder: Forwarder | None = None
+        self.notifier: Any = None
+
+    # -- per process ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open this process's spool and start forwarding (idempotent; done on first use anyway)."""
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            if self.writer is not None:  # inherited through fork: the parent's file and connections
+                self.writer.abandon()
+            if self.engine is not None:
+                self.engine.dispose(close=False)
+            self.engine = open_engine(self.url)
+            self.writer = SpoolWriter(self.settings.spool_dir, sync=self.settings.spool_sync)
+            self._schema_ok = False
+            self.forwarder = Forwarder(
+                self.engine, self.writer, interval=self.settings.forward_interval, ready=self._ready,
+                take_unspooled=self._take_unspooled,
+            )  # fmt: skip
+            self.forwarder.start()
+            if self.notifier_factory is not None:
+                self.notifier = self.notifier_factory(self.engine)
+                self.notifier.start()
+            self._pid = os.getpid()
+            atexit.register(self._at_exit, os.getpid())
+
+    def _ready(self) -> None:
+        """The schema must be at the head revision before anything is forwarded. SQLite is upgraded
+        here (one file, one host); PostgreSQL is upgraded deliberately with ``ivr db upgrade``."""
+        if self._schema_ok:
+            return
+        assert self.engine is not None
+        if is_sqlite(self.url):
+            migrate.upgrade(self.engine)
+        else:
+            current, head = migrate.current_revision(self.engine), migrate.head_revision()
+            if current != head:
+                raise RuntimeError(f"the database schema is at {current or 'nothing'}, not {head}: run ivr db upgrade")
+        self._schema_ok = True
+
+    def _take_unspooled(self) -> list[dict[str, Any]]:
+        with self._lock:
+            taken, self._unspooled = self._unspooled, []
+        return taken
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def record(self, params: Mapping[str, str], at: datetime, facts: Facts) -> None:
+        """Make a webhook's facts durable (returns once they are in the spool). Never raises."""
+        sid = _clean(params.get("CallSid", ""), MAX_SID_CHARS)
+        if not sid or not facts:
+            return  # no call to file it under (not a Twilio call webhook)
+        record = {
+            "id": uuid.uuid4().hex[:24],
+            "call": sid,
+            "at": at.astimezone(UTC).isoformat(),
+            "ns": time.time_ns(),
+            "events": [_complete(fact, params) for fact in facts],
+        }
+        try:
+            self.start()
+            assert self.writer is not None
+            self.writer.append(record)
+        except Exception:
+            log.exception("store: could not write call %s's events to the spool; keeping them in memory", sid)
+            with self._lock:
+                self._unspooled.append(record)
+
+    def flush(self) -> int:
+        """Forward everything spooled so far, now, in this thread; returns the number of events."""
+        self.start()
+        assert self.forwarder is not None
+        count = self.forwarder.flush()
+        if self.notifier is not None:
+            self.notifier.run_once()
+        return count
+
+    def close(self) -> None:
+        """Forward what is left, stop this process's threads and close its spool (tests; shutdown)."""
+        if self._pid != os.getpid() or self.forwarder is None:
+            return
+        self.forwarder.stop()
+        if self.notifier is not None:
+            self.notifier.stop()
+        self._at_exit(os.getpid())
+        assert self.engine is not None
+        self.engine.dispose()
+        self._pid = None
+        self.writer = None
+        self.forwarder = None
+
+    def _at_exit(self, pid: int) -> None:
+        if pid != os.getpid() or self.forwarder is None:
+            return
+        try:
+            self.forwarder.flush()
+            self.forwarder.retire()
+        except Exception as exc:  # the spool keeps the events; another process forwards them
+            log.warning("store: events left in the spool at exit (%s); they are forwarded later", exc)
+
+
+def _complete(fact: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
+    event = dict(fact)
+    for name, field in PARAMS.get(str(fact["kind"]), ()):
+        raw = params.get(name, "")
+        if not raw:
+            continue
+        if field in INTEGER_FIELDS:
+            value = raw.strip()
+            if value.isascii() and value.isdigit() and len(value) <= 9:
+                event[field] = int(value)
+        else:
+            event[field] = _clean(raw, MAX_SID_CHARS if field.endswith(("_sid", "_number")) else MAX_VALUE_CHARS)
+    for name, limit in LENGTHS.items():  # what does not fit a column is cut, so no batch is ever refused
+        value = event.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            event[name] = value[:limit]
+    return event
+
+
+def _clean(value: object, limit: int) -> str:
+    text = value if isinstance(value, str) else ""
+    return "".join(ch for ch in text if ch.isprintable())[:limit]

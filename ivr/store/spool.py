@@ -1,0 +1,195 @@
+"""The durable spool: each webhook's events are appended to a local file before the caller is answered.
+
+Why a spool and not the database itself: the answer must never wait on a slow or unreachable
+database, yet an event the service acknowledged must not be lost. An append to a local file is
+cheap and always available; a background forwarder (``ivr.store.forwarder``) moves the records to
+the database and retries until it succeeds.
+
+* One file per process (``<host>-<pid>-<ns>.jsonl`` in ``SPOOL_DIR``), one JSON line per webhook,
+  written with a single ``write`` on an ``O_APPEND`` descriptor. With ``sync`` (the default) the
+  data is ``fdatasync``-ed before ``append`` returns, so it survives a power loss, not only a
+  crash; concurrent threads share one ``fdatasync`` (group commit).
+* The owning process holds an exclusive ``flock`` on its file for its lifetime. The kernel drops
+  the lock when the process dies (SIGKILL, OOM), and any other process of the service then *adopts*
+  the file: forwards what is left and deletes it. A line cut short by a crash was never
+  acknowledged (the answer is sent only after ``append``) and is skipped.
+* Forwarding is idempotent (event ids are made here), so a record forwarded twice (after a crash
+  between the insert and the checkpoint, or by two adopters) is stored once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("ivr.store")
+SUFFIX = ".jsonl"
+CHECKPOINT = ".pos"  # "<bytes forwarded>", next to each spool file; only ever an optimisation
+
+
+class SpoolWriter:
+    """This process's spool file: append a record, durable when ``append`` returns."""
+
+    def __init__(self, directory: Path, *, sync: bool = True):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.sync = sync
+        self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._written = 0  # records written (under _lock)
+        self._synced = 0  # records known to be on disk (under _sync_lock)
+        self.path, self._fd = self._open_new()
+
+    def _open_new(self) -> tuple[Path, int]:
+        host = "".join(c if c.isalnum() or c in "-." else "_" for c in socket.gethostname()) or "host"
+        path = self.directory / f"{host}-{os.getpid()}-{time.time_ns()}{SUFFIX}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new, unique name: nobody else has it
+        if self.sync:
+            _fsync_dir(self.directory)  # the file's name must survive a power loss too
+        return path, fd
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Write one record; returns once it is in the file (and on disk, with ``sync``). Raises OSError."""
+        data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        with self._lock:
+            fd = self._fd
+            _write_all(fd, data)
+            self._written += 1
+            mine = self._written
+        if self.sync:
+            with self._sync_lock:
+                if self._synced < mine:  # another thread's fdatasync may already have covered this record
+                    target = self._written
+                    os.fdatasync(fd)
+                    self._synced = target
+
+    def size(self) -> int:
+        with self._lock:
+            return os.fstat(self._fd).st_size
+
+    def rotate(self) -> Path:
+        """Start a new file; returns the old one (still locked by nobody once closed: the caller
+        forwards what is left in it and deletes it)."""
+        with self._lock, self._sync_lock:
+            old_path, old_fd = self.path, self._fd
+            if self.sync:
+                os.fdatasync(old_fd)
+            self.path, self._fd = self._open_new()
+            self._synced = self._written
+        os.close(old_fd)  # releases its lock: the forwarder re-locks it as a retired file
+        return old_path
+
+    def close(self) -> None:
+        with self._lock, contextlib.suppress(OSError):
+            os.close(self._fd)
+
+    def abandon(self) -> None:
+        """In a forked child: drop the parent's descriptor without touching the parent's lock."""
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+@dataclass
+class SpoolLines:
+    """Complete records of one spool file from ``start``, and the offset after the last one."""
+
+    records: list[dict[str, Any]]
+    end: int
+
+
+def read_from(path: Path, start: int, max_bytes: int = 4 << 20) -> SpoolLines:
+    """The complete lines after byte ``start`` (at most about ``max_bytes``); a line without its
+    newline (a write cut short by a crash: never acknowledged) or that is not JSON is skipped."""
+    records: list[dict[str, Any]] = []
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(max_bytes)
+    cut = data.rfind(b"\n")
+    if cut < 0:
+        return SpoolLines([], start)
+    for line in data[: cut + 1].splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            log.error("skipping an unreadable line in the spool %s", path.name)
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return SpoolLines(records, start + cut + 1)
+
+
+def checkpoint(path: Path) -> int:
+    try:
+        return int(path.with_suffix(CHECKPOINT).read_text() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def save_checkpoint(path: Path, offset: int) -> None:
+    """Atomically; not fsynced (a lost checkpoint only means records are forwarded again, harmlessly)."""
+    target = path.with_suffix(CHECKPOINT)
+    temp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    temp.write_text(str(offset))
+    os.replace(temp, target)
+
+
+def remove(path: Path) -> None:
+    for victim in (path, path.with_suffix(CHECKPOINT)):
+        with contextlib.suppress(FileNotFoundError):
+            victim.unlink()
+
+
+@contextlib.contextmanager
+def adopted(directory: Path, skip: set[Path]) -> Iterator[list[Path]]:
+    """Spool files nobody holds (their process died, or they were retired), locked for this process
+    until the block ends; ``skip``: this process's own files."""
+    held: list[tuple[Path, int]] = []
+    try:
+        for path in sorted(directory.glob(f"*{SUFFIX}")):
+            if path in skip:
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)  # alive: its owner forwards it
+                continue
+            if os.fstat(fd).st_nlink == 0:  # forwarded and deleted by another adopter meanwhile
+                os.close(fd)
+                continue
+            held.append((path, fd))
+        yield [path for path, _fd in held]
+    finally:
+        for _path, fd in held:
+            os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

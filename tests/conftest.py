@@ -1,0 +1,22 @@
+"""Suite-wide: the call store of every app a test creates lives in a temporary folder.
+
+``create_app()`` records calls to ``DATABASE_URL`` (default ``sqlite:///var/ivr.db``) through a
+spool in ``SPOOL_DIR``; tests must not write into the working tree, nor share one database
+between parallel runs, so both point into a folder of this session. The spool is not fsynced for
+tests that are not about the store (``tests/store`` turns it on where durability is the point).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+_STORE_DIR = tempfile.mkdtemp(prefix="ivr-test-store-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_STORE_DIR}/ivr.db")
+os.environ.setdefault("SPOOL_DIR", f"{_STORE_DIR}/spool")
+os.environ.setdefault("SPOOL_SYNC", "false")
+
+
+def pytest_unconfigure(config: object) -> None:
+    shutil.rmtree(_STORE_DIR, ignore_errors=True)
