@@ -7,6 +7,11 @@ hosts, as with any shared database.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +21,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+PG_LOCK_KEY = 0x1D12_5707  # pg_advisory_xact_lock key of the migrations (env.py)
+_IN_PROCESS = threading.Lock()  # Alembic's ``context`` is module-global: one migration at a time per process
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -27,9 +34,27 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to ``revision``; returns (revision before, revision after)."""
-    before = current_revision(engine)
-    command.upgrade(alembic_config(engine), revision)
-    return before, current_revision(engine)
+    with _IN_PROCESS, _sqlite_file_lock(engine):
+        before = current_revision(engine)
+        if before != head_revision() or revision != "head":
+            command.upgrade(alembic_config(engine), revision)
+        return before, current_revision(engine)
+
+
+@contextlib.contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """Several workers start at once on one SQLite file: one migrates, the others wait and find it done.
+    (PostgreSQL: env.py takes an advisory lock in the migration's transaction.)"""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database:
+        yield
+        return
+    fd = os.open(f"{database}.migrate-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def current_revision(engine: Engine) -> str | None:

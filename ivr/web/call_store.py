@@ -36,6 +36,7 @@ def recorder_for(settings: Settings, clock: Callable[[], datetime]) -> Recorder 
         database_url=settings.database_url,
         spool_dir=settings.spool_dir,
         spool_sync=settings.spool_sync,
+        forward_interval=max(settings.spool_forward_ms, 10) / 1000,
         notify_url=settings.notify_url,
         notify_secret=settings.notify_secret,
     )

@@ -23,6 +23,7 @@
 | DATABASE_URL        | sqlite:///var/ivr.db | the call store: SQLite file or postgresql://… (docs/store.md)|
 | SPOOL_DIR           | var/spool            | local durable spool in front of the database, per host     |
 | SPOOL_SYNC          | true                 | fdatasync each webhook's events before answering           |
+| SPOOL_FORWARD_MS    | 250                  | how often the spool is forwarded to the database           |
 | NOTIFY_URL          | (unset)              | new messages are POSTed here as signed JSON                 |
 | NOTIFY_SECRET       | (unset)              | the HMAC-SHA256 key for NOTIFY_URL's X-IVR-Signature       |
 | RETENTION_DAYS      | 90                   | ``ivr calls purge`` deletes calls older than this          |
@@ -61,6 +62,7 @@ class Settings:
     database_url: str = "sqlite:///var/ivr.db"
     spool_dir: Path = Path("var/spool")
     spool_sync: bool = True
+    spool_forward_ms: int = 250
     notify_url: str = ""
     notify_secret: str = ""
     retention_days: int = 90
@@ -110,6 +112,7 @@ class Settings:
             "DATABASE_URL": "database_url",
             "SPOOL_DIR": "spool_dir",
             "SPOOL_SYNC": "spool_sync",
+            "SPOOL_FORWARD_MS": "spool_forward_ms",
             "NOTIFY_URL": "notify_url",
             "NOTIFY_SECRET": "notify_secret",
             "RETENTION_DAYS": "retention_days",
