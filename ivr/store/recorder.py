@@ -177,8 +177,8 @@ class Recorder:
         self.forwarder = None
 
     def _at_exit(self, pid: int) -> None:
-        if pid != os.getpid() or self.forwarder is None:
-            return
+        if pid != os.getpid() or self.forwarder is None or self.writer is None or not self.writer.path.exists():
+            return  # another process's, already closed, or its folder was removed (a test session's end)
         try:
             self.forwarder.flush()
             self.forwarder.retire()

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, request
 
 from ivr.call.callstate import CallState
 from ivr.store import journey
+from ivr.store.database import StoreConfigError
 from ivr.store.notify import Notifier
 from ivr.store.recorder import Recorder, StoreSettings
 from ivr.web.menu_source import MenuSource
@@ -32,6 +33,11 @@ def recorder_for(settings: Settings, clock: Callable[[], datetime]) -> Recorder 
     """The app's recorder, or None with ``CALL_STORE=false``. Raises ``StoreConfigError`` for a bad URL."""
     if not settings.call_store:
         return None
+    if settings.notify_url:
+        if not settings.notify_url.startswith(("http://", "https://")):
+            raise StoreConfigError(f"NOTIFY_URL={settings.notify_url!r} is not an http(s) URL")
+        if not settings.notify_secret.strip():
+            raise StoreConfigError("NOTIFY_URL is set but NOTIFY_SECRET is not: announcements must be signed")
     store = StoreSettings(
         database_url=settings.database_url,
         spool_dir=settings.spool_dir,
