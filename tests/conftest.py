@@ -8,6 +8,7 @@ tests that are not about the store (``tests/store`` turns it on where durability
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -17,6 +18,5 @@ os.environ.setdefault("DATABASE_URL", f"sqlite:///{_STORE_DIR}/ivr.db")
 os.environ.setdefault("SPOOL_DIR", f"{_STORE_DIR}/spool")
 os.environ.setdefault("SPOOL_SYNC", "false")
 
-
-def pytest_unconfigure(config: object) -> None:
-    shutil.rmtree(_STORE_DIR, ignore_errors=True)
+# Registered first, so it runs last at exit: after every app's recorder has flushed its spool.
+atexit.register(shutil.rmtree, _STORE_DIR, ignore_errors=True)
