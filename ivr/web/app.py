@@ -27,8 +27,8 @@ from ivr.menu.model import Language, Tree
 from ivr.store import journey
 from ivr.store.privacy import mask_number
 from ivr.web.audio_files import audio_blueprint
-from ivr.web.clocks import Clock, utc_now
 from ivr.web.call_store import callbacks_blueprint, recorder_for
+from ivr.web.clocks import Clock, utc_now
 from ivr.web.console import console_blueprint
 from ivr.web.dialing import Undialable, dial_plan, startup_problem
 from ivr.web.documents import DocumentCache
