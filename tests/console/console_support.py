@@ -82,5 +82,6 @@ def moves_only(lines: list[str]) -> list[str]:
             text = text.replace(mark, "")
         if text.startswith("END "):  # the call's length is a time too
             text = re.sub(r", \d+s\)$", ")", text)
+        text = re.sub(r"CallDuration=\d+", "CallDuration=…", text)  # the status callback reports it too
         out.append(text)
     return out

@@ -191,7 +191,8 @@ def _simulator(settings: Any, shared: dict[str, Any], target_url: str | None, cl
     else:
         app = shared["make_app"](clock)
     base = settings.public_base_url.rstrip("/") or "http://localhost"
-    return Simulator(app, auth_token=token, base_url=base, strict=False)
+    # as `ivr simulate` does in-process: the call ends with Twilio's status callback, so the store records it
+    return Simulator(app, auth_token=token, base_url=base, strict=False, status_callback="/voice/status")
 
 
 def _perform(call: Call, body: dict[str, Any], ui: str) -> None:
