@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from ivr.commands import traffic
 from ivr.simulator.api import DEFAULT_FROM, DEFAULT_TO, Call, Simulator
 from ivr.simulator.audio import Synthesize, render_call_audio
 from ivr.simulator.caller import CallerAction, DialOutcome, HangUp, Silence, Speak, Waiting
@@ -119,6 +120,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--transcript", metavar="FILE", help="write the call transcript as JSON")
     parser.add_argument("--speak", action="store_true", help="play what the caller hears on this machine's speakers")
     parser.add_argument("--record", metavar="WAV", help="write everything the caller heard into one WAV file")
+    traffic.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -318,6 +320,8 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
     err = sys.stderr
+    if getattr(args, "calls", None) is not None:
+        return traffic.run(args, out, err)
     if args.at and args.url:
         err.write(
             "ivr simulate: --at only works without a URL: it sets the clock of this project's in-process app; "
