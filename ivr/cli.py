@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.commands.db",
     "ivr.commands.calls",
     "ivr.commands.messages",
+    "ivr.commands.report",
 )
 
 

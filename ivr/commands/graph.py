@@ -8,12 +8,19 @@ of a tree that cannot be served would be reviewed as if it could.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from ivr.analytics import build_report
+from ivr.analytics.html import traffic_of
 from ivr.call.checks import check_menu
+from ivr.commands.report import open_store, period
 from ivr.commands.validate import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, format_diagnostic
-from ivr.menu.diagram import FORMATS, render
+from ivr.menu.diagram import FORMATS, build, to_dot, to_mermaid, with_traffic
+from ivr.store.database import DEFAULT_URL
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +37,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-f", "--format", choices=FORMATS, default="mermaid", help="output syntax (default: mermaid)")
     parser.add_argument("--lang", help="language of the titles (default: the tree's default language)")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of standard output")
+    parser.add_argument(
+        "--traffic",
+        action="store_true",
+        help="draw the call store's traffic on it: callers on every arrow, boxes tinted by drop-off",
+    )
+    parser.add_argument("--since", help="with --traffic: first day (ISO date, UTC; default: 7 days ago)")
+    parser.add_argument("--until", help="with --traffic: end, exclusive (ISO date, UTC; default: now)")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL") or DEFAULT_URL,
+        help=f"with --traffic: the call store (default: $DATABASE_URL or {DEFAULT_URL})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -50,7 +69,16 @@ def run(args: argparse.Namespace) -> int:
     if lang not in tree.languages:
         print(f"ivr graph: '{lang}' is not a language of {path} ({', '.join(tree.languages)})", file=sys.stderr)
         return EXIT_USAGE
-    text = render(tree, args.format, lang)
+    diagram = build(tree, lang)
+    if args.traffic:
+        try:
+            since, until = period(args.since, args.until)
+            report = build_report(open_store(args.database), tree, since, until)
+        except (ValueError, SQLAlchemyError) as exc:
+            print(f"ivr graph: --traffic: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        diagram = with_traffic(diagram, traffic_of(report.current))
+    text = to_mermaid(diagram) if args.format == "mermaid" else to_dot(diagram)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

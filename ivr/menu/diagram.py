@@ -23,7 +23,8 @@ Nothing here reads files or the command line; ``ivr.commands.graph`` does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ivr.menu.model import GoodbyeNode, InfoNode, LanguageNode, MenuNode, Node, TransferNode, Tree
@@ -47,6 +48,7 @@ class Box:
     id: str
     kind: BoxKind
     lines: tuple[str, ...]
+    fill: str | None = None  # overrides the kind's colour (the traffic overlay's drop-off heat)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Arrow:
     target: str
     label: str = ""
     dashed: bool = False
+    calls: int | None = None  # callers who went this way (the traffic overlay); drawn thicker
+    dotted: bool = False  # a way callers went that is not an option of the tree (global keys, back)
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,56 @@ def build(tree: Tree, lang: str | None = None) -> Diagram:
     return Diagram(title=f"{tree.file} ({lang})", boxes=tuple(ordered), arrows=tuple(arrows))
 
 
+@dataclass(frozen=True)
+class Traffic:
+    """What callers did on a tree, as the report measured it: how many went along each pair of nodes,
+    how many entered each node, and the share of those who gave up there."""
+
+    edges: Mapping[tuple[str, str], int]
+    entries: Mapping[str, int]
+    drop_off: Mapping[str, float]
+
+
+def with_traffic(diagram: Diagram, traffic: Traffic) -> Diagram:
+    """The same drawing with caller counts on the arrows and boxes, boxes tinted by drop-off.
+
+    A pair of nodes joined by several options (two keys to the same place) gets its count once, on
+    the first arrow: the store knows where callers went, not which of the keys took them. Ways
+    through that the tree draws no arrow for (the global help key, "back") are added, dotted.
+    """
+    remaining = dict(traffic.edges)
+    arrows: list[Arrow] = []
+    for arrow in diagram.arrows:
+        count = remaining.pop((arrow.source, arrow.target), None)
+        if count:
+            label = f"{arrow.label} · {count}" if arrow.label else str(count)
+            arrow = replace(arrow, label=label, calls=count)
+        arrows.append(arrow)
+    known = {box.id for box in diagram.boxes}
+    for (source, target), count in sorted(remaining.items()):
+        if source in known and target in known and count:
+            arrows.append(Arrow(source, target, str(count), calls=count, dotted=True))
+    boxes = []
+    for box in diagram.boxes:
+        if box.id in traffic.entries:
+            rate = traffic.drop_off.get(box.id, 0.0)
+            line = f"{traffic.entries[box.id]} callers" + (f" · {rate:.0%} gave up" if rate else "")
+            box = replace(box, lines=(*box.lines, line), fill=_heat(rate))
+        boxes.append(box)
+    return replace(diagram, boxes=tuple(boxes), arrows=tuple(arrows))
+
+
+def _heat(rate: float) -> str:
+    """White for nobody giving up, deepening to red at half of the callers and above."""
+    share = max(0.0, min(1.0, rate / 0.5))
+    low, high = (0xFF, 0xFF, 0xFF), (0xE5, 0x73, 0x73)
+    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(low, high, strict=True))
+
+
+def _width(calls: int | None, most: int) -> float:
+    return 1.0 + 5.0 * (calls or 0) / most if most else 1.0
+
+
 def _global_keys_line(tree: Tree) -> str:
     keys = tree.defaults.keys
     parts = [f"{keys.back}: back", f"{keys.repeat}: repeat"]
@@ -229,16 +283,22 @@ def to_mermaid(diagram: Diagram) -> str:
         opening, closing = _MERMAID_SHAPES[box.kind]
         label = "<br/>".join(mermaid_text(line) for line in box.lines)
         out.append(f'  {ids[box.id]}{opening}"{label}"{closing}')
-    for arrow in diagram.arrows:
-        link = "-.->" if arrow.dashed else "-->"
+    most = max((arrow.calls or 0 for arrow in diagram.arrows), default=0)
+    widths: list[str] = []
+    for index, arrow in enumerate(diagram.arrows):
+        link = "-.->" if arrow.dashed or arrow.dotted else "-->"
         label = f'|"{mermaid_text(arrow.label)}"|' if arrow.label else ""
         out.append(f"  {ids[arrow.source]} {link}{label} {ids[arrow.target]}")
+        if arrow.calls:
+            widths.append(f"  linkStyle {index} stroke-width:{_width(arrow.calls, most):.1f}px")
     kinds = sorted({box.kind for box in diagram.boxes})
     for kind in kinds:
         out.append(f"  classDef {kind} {_MERMAID_CLASSES[kind]}")
     for kind in kinds:
         members = ",".join(ids[box.id] for box in diagram.boxes if box.kind == kind)
         out.append(f"  class {members} {kind}")
+    out += [f"  style {ids[box.id]} fill:{box.fill}" for box in diagram.boxes if box.fill]
+    out += widths
     return "\n".join(out) + "\n"
 
 
@@ -280,13 +340,19 @@ def to_dot(diagram: Diagram) -> str:
         '  edge [fontname="sans-serif", fontsize=10];',
     ]
     for box in diagram.boxes:
-        out.append(f"  {dot_string(box.id)} [label={dot_label(box.lines)}, {_DOT_STYLES[box.kind]}];")
+        fill = f', fillcolor="{box.fill}", style=filled' if box.fill else ""
+        out.append(f"  {dot_string(box.id)} [label={dot_label(box.lines)}, {_DOT_STYLES[box.kind]}{fill}];")
+    most = max((arrow.calls or 0 for arrow in diagram.arrows), default=0)
     for arrow in diagram.arrows:
         attrs = []
         if arrow.label:
             attrs.append(f"label={dot_string(arrow.label)}")
         if arrow.dashed:
             attrs.append("style=dashed")
+        elif arrow.dotted:
+            attrs.append("style=dotted")
+        if arrow.calls:
+            attrs.append(f"penwidth={_width(arrow.calls, most):.1f}")
         suffix = f" [{', '.join(attrs)}]" if attrs else ""
         out.append(f"  {dot_string(arrow.source)} -> {dot_string(arrow.target)}{suffix};")
     out.append("}")

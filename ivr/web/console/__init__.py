@@ -25,10 +25,18 @@ from ivr.web.console.messages import choose_ui, html_lang, translate
 from ivr.web.settings import Settings
 
 #: Page modules, each with ``register(blueprint, context)``.
-PAGE_MODULES: tuple[str, ...] = ("ivr.web.console.phone",)
+PAGE_MODULES: tuple[str, ...] = (
+    "ivr.web.console.phone",
+    "ivr.web.console.report_page",
+    "ivr.web.console.menu_page",
+)
 
 #: The navigation: (endpoint, message key), in order.
-NAV: tuple[tuple[str, str], ...] = (("console.phone", "page_phone"),)
+NAV: tuple[tuple[str, str], ...] = (
+    ("console.phone", "page_phone"),
+    ("console.report_page", "page_report"),
+    ("console.menu_page", "page_menu"),
+)
 
 
 @dataclass
