@@ -51,10 +51,29 @@ def figures(
         languages[row.chosen_language or row.language or "unknown"] += 1
         if row.first_topic_at is not None and row.started_at is not None:
             to_topic.append((_aware(row.first_topic_at) - _aware(row.started_at)).total_seconds())
-    last_nodes = _last_nodes(connection, in_period) if abandoned else {}
+    last_nodes, edges = _walks(connection, in_period)
     abandoned_at = Counter(last_nodes[sid] for sid in abandoned if sid in last_nodes)
-    node_counts = _node_counts(connection, in_period)
-    inputs = _inputs(connection, in_period)
+    node_counts: defaultdict[tuple[str, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
+    inputs: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    transfers: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    attempts: Counter[str] = Counter()
+    closed: Counter[str] = Counter()
+    for row in _counts(connection, in_period):
+        if row.kind == "input":
+            inputs[row.node]["all"] += row.total
+            inputs[row.node][row.input_mode or "dtmf"] += row.total
+            inputs[row.node]["no_match"] += row.total if row.unmatched else 0
+        elif row.kind in ("dial", "transfer", "closed"):
+            hotline = row.hotline or "unknown"
+            if row.kind == "dial":
+                transfers[hotline][row.status or "unknown"] += row.total
+            else:
+                (attempts if row.kind == "transfer" else closed)[hotline] += row.total
+        else:
+            total, distinct = node_counts[row.node, row.kind]
+            # distinct calls add up across rows of one node only when the other columns are empty,
+            # which they are for entries, silences and fallbacks
+            node_counts[row.node, row.kind] = (total + row.total, distinct + row.distinct_calls)
     menu_figures = tuple(
         MenuFigures(
             node=node,
@@ -71,7 +90,6 @@ def figures(
         for node, (title, kind) in menus.items()
     )
     topic_calls = {t: node_counts[t, "enter"][1] for t in topics if node_counts[t, "enter"][1]}
-    transfers, attempts, closed = _transfers(connection, in_period)
     keypad = sum(v["dtmf"] for v in inputs.values())
     speech = sum(v["speech"] for v in inputs.values())
     left = connection.execute(
@@ -87,13 +105,13 @@ def figures(
         outcomes=dict(outcomes),
         topics=dict(sorted(topic_calls.items(), key=lambda item: (-item[1], item[0]))),
         menus=menu_figures,
-        transfers=transfers,
-        transfer_attempts=attempts,
+        transfers={hotline: dict(outcomes) for hotline, outcomes in transfers.items()},
+        transfer_attempts=dict(attempts),
         after_hours_attempts=sum(closed.values()),
-        after_hours_by_hotline=closed,
+        after_hours_by_hotline=dict(closed),
         messages_left=int(left),
         median_seconds_to_topic=round(statistics.median(to_topic), 1) if to_topic else None,
-        edges=_edges(connection, in_period),
+        edges=edges,
         funnel=dict(funnel),
     )
 
@@ -138,96 +156,52 @@ def _outcome(row) -> str:
     return "abandoned"
 
 
-def _last_nodes(connection: Connection, in_period) -> dict[str, str]:
-    """Each call's last node entered: where a caller who gave up was when they did."""
-    ranked = (
+def _walks(connection: Connection, in_period) -> tuple[dict[str, str], dict[tuple[str, str], int]]:
+    """One pass over the entries of every call: each call's last node entered (where a caller who
+    gave up was when they did), and how often callers went from each node to each next one."""
+    order = (events.c.received_ns, events.c.seq)
+    steps = (
         select(
             events.c.call_sid,
             events.c.node,
-            func.row_number()
-            .over(partition_by=events.c.call_sid, order_by=(events.c.received_ns.desc(), events.c.seq.desc()))
-            .label("rank"),
+            func.lag(events.c.node).over(partition_by=events.c.call_sid, order_by=order).label("previous"),
+            func.lead(events.c.node).over(partition_by=events.c.call_sid, order_by=order).label("following"),
         )
         .where(events.c.kind == "enter", events.c.call_sid.in_(in_period))
         .subquery()
     )
-    rows = connection.execute(select(ranked.c.call_sid, ranked.c.node).where(ranked.c.rank == 1))
-    return {sid: node for sid, node in rows}
+    last: dict[str, str] = {}
+    edges: Counter[tuple[str, str]] = Counter()
+    for sid, node, previous, following in connection.execute(select(steps)):
+        if following is None:
+            last[sid] = node
+        if previous is not None:
+            edges[previous, node] += 1
+    return last, dict(edges)
 
 
-def _node_counts(connection: Connection, in_period) -> defaultdict[tuple[str, str], tuple[int, int]]:
-    """(node, kind) → (events, distinct calls) for entries, silences and fallbacks."""
-    query = (
-        select(events.c.node, events.c.kind, func.count(), func.count(events.c.call_sid.distinct()))
-        .where(events.c.kind.in_(("enter", "no_input", "fallback")), events.c.call_sid.in_(in_period))
-        .group_by(events.c.node, events.c.kind)
-    )
-    counts: defaultdict[tuple[str, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
-    for node, kind, total, distinct in connection.execute(query):
-        counts[node, kind] = (int(total), int(distinct))
-    return counts
-
-
-def _inputs(connection: Connection, in_period) -> defaultdict[str, Counter[str]]:
-    """node → inputs: all, by mode (dtmf / speech), and those that matched no choice."""
+def _counts(connection: Connection, in_period) -> list:
+    """One pass over the period's other events: counts by kind, node, input mode, match, hotline and
+    dial status (entries, silences, fallbacks, inputs, transfers, dials, closed lines)."""
+    unmatched = case((and_(events.c.kind == "input", events.c.choice.is_(None)), literal(1)), else_=literal(0))
     query = (
         select(
+            events.c.kind,
             events.c.node,
             events.c.input_mode,
-            case((events.c.choice.is_(None), literal(1)), else_=literal(0)).label("unmatched"),
-            func.count(),
+            unmatched.label("unmatched"),
+            events.c.hotline,
+            events.c.status,
+            func.count().label("total"),
+            func.count(events.c.call_sid.distinct()).label("distinct_calls"),
         )
-        .where(events.c.kind == "input", events.c.call_sid.in_(in_period))
-        .group_by(events.c.node, events.c.input_mode, "unmatched")
-    )
-    result: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for node, mode, unmatched, count in connection.execute(query):
-        result[node]["all"] += count
-        result[node][mode or "dtmf"] += count
-        if unmatched:
-            result[node]["no_match"] += count
-    return result
-
-
-def _transfers(connection: Connection, in_period) -> tuple[dict[str, dict[str, int]], dict[str, int], dict[str, int]]:
-    """Dial outcomes by hotline, dial attempts by hotline, and closed-line arrivals by hotline."""
-    query = (
-        select(events.c.kind, events.c.hotline, events.c.status, func.count())
-        .where(events.c.kind.in_(("dial", "transfer", "closed")), events.c.call_sid.in_(in_period))
-        .group_by(events.c.kind, events.c.hotline, events.c.status)
-    )
-    outcomes: dict[str, dict[str, int]] = defaultdict(dict)
-    attempts: Counter[str] = Counter()
-    closed: Counter[str] = Counter()
-    for kind, hotline, status, count in connection.execute(query):
-        hotline = hotline or "unknown"
-        if kind == "dial":
-            outcomes[hotline][status or "unknown"] = outcomes[hotline].get(status or "unknown", 0) + int(count)
-        elif kind == "transfer":
-            attempts[hotline] += int(count)
-        else:
-            closed[hotline] += int(count)
-    return dict(outcomes), dict(attempts), dict(closed)
-
-
-def _edges(connection: Connection, in_period) -> dict[tuple[str, str], int]:
-    """(node, next node) → how many times callers went that way (consecutive entries of one call)."""
-    steps = (
-        select(
-            events.c.node,
-            func.lag(events.c.node)
-            .over(partition_by=events.c.call_sid, order_by=(events.c.received_ns, events.c.seq))
-            .label("previous"),
+        .where(
+            events.c.kind.in_(("enter", "no_input", "fallback", "input", "dial", "transfer", "closed")),
+            events.c.call_sid.in_(in_period),
         )
-        .where(events.c.kind == "enter", events.c.call_sid.in_(in_period))
-        .subquery()
+        .group_by(events.c.kind, events.c.node, events.c.input_mode, "unmatched", events.c.hotline, events.c.status)
     )
-    query = (
-        select(steps.c.previous, steps.c.node, func.count())
-        .where(steps.c.previous.is_not(None))
-        .group_by(steps.c.previous, steps.c.node)
-    )
-    return {(a, b): int(n) for a, b, n in connection.execute(query)}
+    return list(connection.execute(query))
 
 
 def _aware(value: datetime) -> datetime:

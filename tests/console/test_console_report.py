@@ -1,0 +1,63 @@
+"""The console's Report and Menu pages, and the HTML report file, in real Chromium over real HTTP."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from console_support import serving
+from sqlalchemy import create_engine
+
+from ivr.analytics import build_report
+from ivr.analytics.html import render_html
+from ivr.call.checks import load_menu
+from ivr.store.schema import metadata
+from ivr.web import create_app
+
+HERE = Path(__file__).resolve().parent
+spec = importlib.util.spec_from_file_location("report_figures", HERE.parent / "analytics" / "test_report_figures.py")
+figures_test = importlib.util.module_from_spec(spec)
+sys.modules["report_figures"] = figures_test
+spec.loader.exec_module(figures_test)
+MENU = figures_test.MENU
+
+
+def _store(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'ivr.db'}"
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    figures_test._journeys(engine, load_menu(MENU))
+    return url
+
+
+def test_the_html_report_opens_in_chromium_with_its_charts_and_counts(page, tmp_path):
+    url = _store(tmp_path)
+    tree = load_menu(MENU)
+    report = build_report(create_engine(url), tree, figures_test.SINCE, figures_test.UNTIL)
+    out = tmp_path / "report.html"
+    out.write_text(render_html(report, tree), encoding="utf-8")
+    page.goto(out.as_uri())
+    assert page.get_by_role("img", name="Funnel").count() == 1
+    assert "calls: 5 (100%)" in page.get_by_role("img", name="Funnel").text_content()
+    outcomes = page.get_by_role("img", name="Outcomes")
+    assert outcomes.locator("text.count").all_text_contents() == ["1", "1", "1", "1", "1"]
+    assert page.locator(".diagram svg").count() == 1
+    assert page.errors == []
+
+
+def test_the_report_and_menu_pages_need_the_login_and_show_the_figures(page, tmp_path):
+    url = _store(tmp_path)
+    app = create_app({"USE_AUDIO": "false", "CONSOLE_PASSWORD": "s3cret-pass", "DATABASE_URL": url,
+                      "MENU_FILE": str(MENU), "SIP_TRUNK_HOST": "trunk.example.com"})  # fmt: skip
+    with serving(app) as base:
+        page.goto(f"{base}/console/report?since=2026-11-23&until=2026-11-24")
+        assert "/console/login" in page.url
+        page.get_by_label("Password").fill("s3cret-pass")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/console/report**")
+        assert "calls: 5 (100%)" in page.get_by_role("img", name="Funnel").text_content()
+        page.get_by_role("link", name="Menu").click()
+        assert page.get_by_role("status").inner_text().startswith("The file on disk passes every check")
+        assert page.locator(".diagram svg").count() == 1
+        assert page.errors == []
