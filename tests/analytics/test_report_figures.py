@@ -15,7 +15,8 @@ from ivr.analytics.html import render_html
 from ivr.analytics.text import render_text
 from ivr.call.checks import load_menu
 from ivr.cli import main
-from ivr.store.schema import calls, events, messages, metadata
+from ivr.store.migrate import upgrade
+from ivr.store.schema import calls, events, messages
 
 ROOT = Path(__file__).resolve().parents[2]
 MENU = ROOT / "menus" / "wallet.yaml"
@@ -31,7 +32,7 @@ def tree():
 @pytest.fixture
 def store(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'ivr.db'}")
-    metadata.create_all(engine)
+    upgrade(engine)  # the real migrations, as `ivr db upgrade` runs them
     return engine
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 from ivr.analytics import build_report
 from ivr.analytics.html import render_html
 from ivr.call.checks import load_menu
-from ivr.store.schema import metadata
+from ivr.store.migrate import upgrade
 from ivr.web import create_app
 
 HERE = Path(__file__).resolve().parent
@@ -26,7 +26,7 @@ MENU = figures_test.MENU
 def _store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'ivr.db'}"
     engine = create_engine(url)
-    metadata.create_all(engine)
+    upgrade(engine)  # the real migrations, as `ivr db upgrade` runs them
     figures_test._journeys(engine, load_menu(MENU))
     return url
 
@@ -51,7 +51,7 @@ def test_the_report_and_menu_pages_need_the_login_and_show_the_figures(page, tmp
     app = create_app({"USE_AUDIO": "false", "CONSOLE_PASSWORD": "s3cret-pass", "DATABASE_URL": url,
                       "MENU_FILE": str(MENU), "SIP_TRUNK_HOST": "trunk.example.com"})  # fmt: skip
     with serving(app) as base:
-        page.goto(f"{base}/console/report?since=2026-11-23&until=2026-11-24")
+        page.goto(f"{base}/console/report?since=2026-11-24&until=2026-11-24")
         assert "/console/login" in page.url
         page.get_by_label("Password").fill("s3cret-pass")
         page.get_by_role("button", name="Log in").click()
@@ -60,4 +60,29 @@ def test_the_report_and_menu_pages_need_the_login_and_show_the_figures(page, tmp
         page.get_by_role("link", name="Menu").click()
         assert page.get_by_role("status").inner_text().startswith("The file on disk passes every check")
         assert page.locator(".diagram svg").count() == 1
+        assert page.errors == []
+
+
+def test_the_inbox_needs_the_login_plays_a_message_and_marks_it_handled(page, tmp_path):
+    url = _store(tmp_path)
+    app = create_app(
+        {"USE_AUDIO": "false", "CONSOLE_PASSWORD": "s3cret-pass", "DATABASE_URL": url, "MENU_FILE": str(MENU),
+         "SIP_TRUNK_HOST": "trunk.example.com"}
+    )  # fmt: skip
+    with serving(app) as base:
+        page.goto(f"{base}/console/messages")
+        assert "/console/login" in page.url
+        page.get_by_label("Password").fill("s3cret-pass")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/console/messages**")
+        message = page.locator("li.message")
+        assert message.count() == 1 and "jdpay" in message.inner_text()
+        assert message.locator("audio").get_attribute("src") == "https://api.twilio.com/RE1"
+        page.get_by_role("button", name="Mark handled").click()
+        page.wait_for_url("**/console/messages?status=new")
+        assert page.get_by_role("status").inner_text() == "No messages here."
+        page.goto(f"{base}/console/messages?status=handled")
+        assert page.locator("li.message").count() == 1
+        page.get_by_role("link", name="Calls").click()
+        assert page.locator("tbody tr").count() == 7
         assert page.errors == []

@@ -29,12 +29,15 @@ PAGE_MODULES: tuple[str, ...] = (
     "ivr.web.console.phone",
     "ivr.web.console.report_page",
     "ivr.web.console.menu_page",
+    "ivr.web.console.inbox_page",
 )
 
 #: The navigation: (endpoint, message key), in order.
 NAV: tuple[tuple[str, str], ...] = (
     ("console.phone", "page_phone"),
     ("console.report_page", "page_report"),
+    ("console.messages_page", "page_messages"),
+    ("console.calls_page", "page_calls"),
     ("console.menu_page", "page_menu"),
 )
 
