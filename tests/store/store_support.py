@@ -22,7 +22,7 @@ TUESDAY_NOON = datetime.fromisoformat("2026-12-08T12:00:00+08:00")  # every hotl
 def store_app(database_url: str, spool_dir: Path, at: datetime, **settings: str) -> Flask:
     values = {
         "MENU_FILE": str(MENU), "USE_AUDIO": "false", "TWILIO_AUTH_TOKEN": "", "DATABASE_URL": database_url,
-        "SPOOL_DIR": str(spool_dir), "SPOOL_SYNC": "true", **settings,
+        "SPOOL_DIR": str(spool_dir), "SPOOL_SYNC": "true", "SIP_TRUNK_HOST": "trunk.example.com", **settings,
     }  # fmt: skip
     app = create_app(values, clock=lambda: at)
     OPEN_APPS.append(app)
