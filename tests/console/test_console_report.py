@@ -56,8 +56,10 @@ def test_the_report_and_menu_pages_need_the_login_and_show_the_figures(page, tmp
         page.get_by_label("Password").fill("s3cret-pass")
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/console/report**")
+        page.wait_for_load_state()
         assert "calls: 5 (100%)" in page.get_by_role("img", name="Funnel").text_content()
         page.get_by_role("link", name="Menu").click()
+        page.wait_for_url("**/console/menu")
         assert page.get_by_role("status").inner_text().startswith("The file on disk passes every check")
         assert page.locator(".diagram svg").count() == 1
         assert page.errors == []
