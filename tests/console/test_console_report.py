@@ -48,8 +48,16 @@ def test_the_html_report_opens_in_chromium_with_its_charts_and_counts(page, tmp_
 
 def test_the_report_and_menu_pages_need_the_login_and_show_the_figures(page, tmp_path):
     url = _store(tmp_path)
-    app = create_app({"USE_AUDIO": "false", "CONSOLE_PASSWORD": "s3cret-pass", "DATABASE_URL": url,
-                      "MENU_FILE": str(MENU), "SIP_TRUNK_HOST": "trunk.example.com"})  # fmt: skip
+    app = create_app(
+        {
+            "USE_AUDIO": "false",
+            "CONSOLE_PASSWORD": "s3cret-pass",
+            "DATABASE_URL": url,
+            "CALL_STORE": "false",  # the console only reads the store; no recorder threads left behind
+            "MENU_FILE": str(MENU),
+            "SIP_TRUNK_HOST": "trunk.example.com",
+        }
+    )
     with serving(app) as base:
         page.goto(f"{base}/console/report?since=2026-11-24&until=2026-11-24")
         assert "/console/login" in page.url
@@ -68,9 +76,15 @@ def test_the_report_and_menu_pages_need_the_login_and_show_the_figures(page, tmp
 def test_the_inbox_needs_the_login_plays_a_message_and_marks_it_handled(page, tmp_path):
     url = _store(tmp_path)
     app = create_app(
-        {"USE_AUDIO": "false", "CONSOLE_PASSWORD": "s3cret-pass", "DATABASE_URL": url, "MENU_FILE": str(MENU),
-         "SIP_TRUNK_HOST": "trunk.example.com"}
-    )  # fmt: skip
+        {
+            "USE_AUDIO": "false",
+            "CONSOLE_PASSWORD": "s3cret-pass",
+            "DATABASE_URL": url,
+            "CALL_STORE": "false",  # the console only reads the store; no recorder threads left behind
+            "MENU_FILE": str(MENU),
+            "SIP_TRUNK_HOST": "trunk.example.com",
+        }
+    )
     with serving(app) as base:
         page.goto(f"{base}/console/messages")
         assert "/console/login" in page.url
