@@ -2,8 +2,13 @@
 
 ``ivr audio build``: render every prompt of a menu into the audio directory (or check that it is current).
 Exit status: 0 done (or, with ``--check``, everything current); 1 a prompt failed to render (each is
-listed with its file and line) or, with ``--check``, something is missing or stale; 2 the menu file
-cannot be loaded. The summary goes to stdout, problems and progress to stderr.
+listed with its file and line) or, with ``--check``, something is missing or stale, or, with
+``--strict``, something a caller hears in one go is over the line's ``defaults.limits``; 2 the menu
+file cannot be loaded. The summary goes to stdout, problems, limit warnings and progress to stderr.
+``--durations`` also prints the measured table (``ivr.call.durations``) on stdout.
+
+``ivr audio durations``: that table alone, from the audio already built (nothing is rendered): every
+stretch a caller hears in one go, longest first, with its limit and the line to edit.
 
 ``ivr audio say TEXT --lang zh-CN``: print the exact phonetic text the synthesizer is given for TEXT
 (tone-numbered pinyin for Mandarin, with the menu's lexicon and key names; for English the text after
@@ -15,8 +20,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ivr.menu.diagnostics import ConfigError
+
+if TYPE_CHECKING:
+    from ivr.call.durations import Measured
 
 DEFAULT_MENU = "menus/wallet.yaml"
 DEFAULT_AUDIO_DIR = "audio"
@@ -47,7 +57,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--check", action="store_true", help="render nothing; exit 1 if anything is missing or stale (for CI)"
     )
     build.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+    build.add_argument(
+        "--strict", action="store_true", help="exit 1 if a prompt is over the listening limits (defaults.limits)"
+    )
+    build.add_argument("--durations", action="store_true", help="also print the measured listening times")
     build.set_defaults(func=run_build)
+
+    durations = commands.add_parser(
+        "durations",
+        help="print how long callers listen before each choice, measured on the built audio",
+        description=(
+            "From the audio already built (nothing is rendered), print every stretch a caller hears in one go "
+            "(time to the first key, each menu, each guidance and the menu after it), longest first, with the "
+            "limit from defaults.limits and the line to edit. Exit status: 0 all within the limits, 1 some over "
+            "(or not built), 2 the menu has errors."
+        ),
+    )
+    durations.add_argument("--menu", default=DEFAULT_MENU, help=f"menu file (default: {DEFAULT_MENU})")
+    durations.add_argument(
+        "--audio-dir", default=DEFAULT_AUDIO_DIR, help=f"audio folder (default: {DEFAULT_AUDIO_DIR})"
+    )
+    durations.add_argument("--top", type=_positive, default=None, help="only the N longest")
+    durations.set_defaults(func=run_durations)
 
     say = commands.add_parser(
         "say",
@@ -74,6 +105,7 @@ def run_build(args: argparse.Namespace) -> int:
     from ivr.audio.build import build
     from ivr.audio.phonetic import Pronouncer
     from ivr.call.checks import load_menu
+    from ivr.call.durations import measure, measured_only
     from ivr.call.utterances import all_utterances
 
     try:
@@ -82,8 +114,9 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"ivr audio build: {args.menu} has errors; fix them first (`ivr validate {args.menu}`):", file=sys.stderr)
         print(exc, file=sys.stderr)
         return EXIT_MENU
+    now = datetime.now(UTC)
     report = build(
-        all_utterances(tree),
+        [*all_utterances(tree), *measured_only(tree, now)],
         tree.languages,
         args.audio_dir,
         jobs=args.jobs,
@@ -96,10 +129,63 @@ def run_build(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     if len(problems) > MAX_LISTED:
         print(f"… and {len(problems) - MAX_LISTED} more", file=sys.stderr)
+    measured = measure(tree, report.durations, now)
+    over = [m for m in measured if m.over]
+    for m in over:
+        print(m.warning(), file=sys.stderr)
+    if args.durations:
+        print(durations_table(measured))
     print(report.summary())
+    if over:
+        strict = "; --strict fails on them" if not args.strict else ""
+        print(f"audio: {len(over)} of {len(measured)} listening times over the limits{strict}", file=sys.stderr)
     if report.check and report.out_of_date:
         print("run `ivr audio build` to bring the audio up to date", file=sys.stderr)
-    return EXIT_OK if report.ok else EXIT_PROBLEMS
+    return EXIT_OK if report.ok and not (args.strict and over) else EXIT_PROBLEMS
+
+
+def run_durations(args: argparse.Namespace) -> int:
+    """Entry point of ``ivr audio durations``; returns the exit code."""
+    from ivr.audio.build import build
+    from ivr.audio.phonetic import Pronouncer
+    from ivr.call.checks import load_menu
+    from ivr.call.durations import measure, measured_only
+    from ivr.call.utterances import all_utterances
+
+    try:
+        tree = load_menu(args.menu)
+    except ConfigError as exc:
+        print(f"ivr audio durations: {args.menu} has errors (`ivr validate {args.menu}`):", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return EXIT_MENU
+    now = datetime.now(UTC)
+    report = build(
+        [*all_utterances(tree), *measured_only(tree, now)],
+        tree.languages,
+        args.audio_dir,
+        progress=False,
+        check=True,
+        pronouncer=Pronouncer.for_tree(tree),
+    )
+    measured = measure(tree, report.durations, now)
+    print(durations_table(measured[: args.top] if args.top else measured))
+    missing = sum(1 for m in measured if m.seconds is None)
+    over = sum(1 for m in measured if m.over)
+    print(f"{over} of {len(measured)} over the limits", file=sys.stderr)
+    if missing:
+        print(f"{missing} not measured: run `ivr audio build --audio-dir {args.audio_dir}` first", file=sys.stderr)
+    return EXIT_PROBLEMS if over or missing else EXIT_OK
+
+
+def durations_table(measured: list[Measured]) -> str:
+    """Seconds, limit, language, what and where: one row per passage, as ``measure`` ordered them."""
+    rows = [f"{'seconds':>7}  {'limit':>5}  {'lang':<6} {'kind':<10} {'node':<24} source"]
+    for m in measured:
+        p = m.passage
+        seconds = "-" if m.seconds is None else f"{m.seconds:.1f}"
+        flag = " OVER" if m.over else ""
+        rows.append(f"{seconds:>7}  {m.limit:>5g}  {p.lang:<6} {p.kind:<10} {p.node:<24} {p.source}{flag}")
+    return "\n".join(rows)
 
 
 def run_say(args: argparse.Namespace) -> int:

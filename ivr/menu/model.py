@@ -135,6 +135,21 @@ class Reprompts:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How long a caller should have to listen, in seconds of rendered audio (``defaults.limits``).
+
+    Measured on the real audio by ``ivr audio build`` (``ivr.call.durations``), never estimated:
+    callers forget the first option of a long menu, and hang up on a welcome that names no key.
+    """
+
+    first_key: float = 8.0  # from the answer to the end of the first "…, press N" in each language
+    menu: float = 15.0  # a whole menu: its prompt, its options and the global keys
+    guidance: float = 20.0  # an info node's answer
+    follow_up: float = 8.0  # the short menu said right after the guidance
+    source: Source | None = None  # where ``limits`` is written, if it is
+
+
+@dataclass(frozen=True)
 class Defaults:
     """Tree-wide behaviour, each overridable where the config allows."""
 
@@ -149,6 +164,7 @@ class Defaults:
     reprompts: Reprompts
     fallback: str | None  # node id taken when the attempts run out
     source: Source
+    limits: Limits = Limits()  # listening-time limits the audio build checks
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Reprompts are read here for menu nodes too: a menu's own ``reprompts`` has the d
 from __future__ import annotations
 
 from ivr.menu.fields import Field, boolean, list_of, number, section, whole
-from ivr.menu.model import GLOBAL_ACTIONS, SITUATION_KEYS, Defaults, Keys, Reprompts, Text
+from ivr.menu.model import GLOBAL_ACTIONS, SITUATION_KEYS, Defaults, Keys, Limits, Reprompts, Text
 from ivr.menu.reading import ID_SHAPE, KEY_SHAPE, TEXT_SHAPE, Reading
 from ivr.menu.yaml_source import LocatedDict, LocatedList
 
@@ -23,6 +23,21 @@ REPROMPT_FIELDS = {
     "no_input": Field("said after a silence, one text per attempt (the last repeats)", list_of(TEXT_SHAPE)),
     "no_match": Field("said after a wrong key or words not understood, one per attempt", list_of(TEXT_SHAPE)),
 }
+LIMIT_SECONDS = (1, 120)  # a limit outside this range is a typo (ms for s), not a choice
+LIMIT_FIELDS = {
+    "first_key": Field(
+        "seconds from the answer until the first key choice has been said, in each language",
+        number(*LIMIT_SECONDS),
+        default=Limits.first_key,
+    ),
+    "menu": Field(
+        "longest menu, in seconds: its prompt, options and global keys", number(*LIMIT_SECONDS), default=Limits.menu
+    ),
+    "guidance": Field("longest guidance of an info node, in seconds", number(*LIMIT_SECONDS), default=Limits.guidance),
+    "follow_up": Field(
+        "longest menu said right after a guidance, in seconds", number(*LIMIT_SECONDS), default=Limits.follow_up
+    ),
+}
 DEFAULT_FIELDS = {
     "timeout": Field("seconds a menu waits for the first key or word", whole(1, 60), default=5),
     "max_no_input": Field("silences before the caller goes to the fallback", whole(1, 10), default=3),
@@ -36,6 +51,10 @@ DEFAULT_FIELDS = {
     "keys": Field("the global keys, and the keys of the short menus the line builds itself", section(KEY_FIELDS), True),
     "reprompts": Field("what is said before a menu is repeated", section(REPROMPT_FIELDS)),
     "fallback": Field("the node (a goodbye or transfer) taken when the attempts run out", ID_SHAPE),
+    "limits": Field(
+        "how long callers listen, in seconds of rendered audio; `ivr audio build` warns past them (--strict fails)",
+        section(LIMIT_FIELDS),
+    ),
 }
 
 
@@ -70,11 +89,29 @@ def read_defaults(reading: Reading, data: LocatedDict) -> Defaults | None:
         reprompts=read_reprompts(reading, spec, "defaults"),
         fallback=fallback,
         source=reading.src(spec.line),
+        limits=_limits(reading, spec),
     )
 
 
 def _whole(reading: Reading, spec: LocatedDict, name: str) -> int:
     return reading.integer(spec, name, *DEFAULT_FIELDS[name].bounds, default=DEFAULT_FIELDS[name].default)
+
+
+def _limits(reading: Reading, spec: LocatedDict) -> Limits:
+    """``defaults.limits``: each a number of seconds; one left out keeps its default."""
+    limits = reading.section(spec, "limits", "defaults", required=False)
+    if limits is None:
+        return Limits()
+    reading.fields(limits, LIMIT_FIELDS, "limits")
+    low, high = LIMIT_SECONDS
+    chosen: dict[str, float] = {}
+    for name, field in LIMIT_FIELDS.items():
+        value = limits.get(name, field.default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            reading.error(limits.line_of(name), f"limit '{name}' must be a number of seconds from {low} to {high}")
+            value = field.default
+        chosen[name] = float(value)
+    return Limits(**chosen, source=reading.src(limits.line))
 
 
 def _keys(reading: Reading, spec: LocatedDict) -> Keys:
