@@ -11,7 +11,9 @@ Modules, one concept each:
 * :mod:`.transport` -- in-process and HTTP transports that sign requests like Twilio.
 * :mod:`.call_params` -- the standard webhook parameters and SIDs.
 * :mod:`.caller` -- what the caller can do and what a call can wait for.
-* :mod:`.engine` -- the TwiML interpreter, one ``visit_<Verb>`` per verb, driven step by step.
+* :mod:`.engine` -- the TwiML interpreter, driven step by step; built from :mod:`.call_core`,
+  :mod:`.fetching` (webhook and reply), :mod:`.timing`, :mod:`.attributes` and :mod:`.verbs` (one
+  ``visit_<Verb>`` per verb).
 * :mod:`.transcript` -- the record of a call, as JSON and as readable text.
 * :mod:`.api` -- ``Simulator(app).call()`` for pytest.
 * :mod:`.script` -- the ``--script`` mini-language shared by the CLI and tests.
