@@ -127,10 +127,14 @@ FILE_CASES: dict[str, list[Expected]] = {
     "too_many_options": [
         (154, "error", "node 'agents' has 10 options; a phone menu can offer at most 9"),  # the options: line
         (150, "warning", f"node 'agents' menu prompt in en-US {LONG_SAID}"),
-        (150, "warning", f"node 'agents' menu prompt in zh-CN {LONG_SAID}"),
         (162, "error", "option '8' clashes with the global 'repeat' key"),
         (163, "error", "option '9' clashes with the global 'end_call' key"),
         (164, "error", "option '0' clashes with the global 'help' key"),
+        # options 4 to 9 lead to the main menu, as option 3 does
+        *[
+            (line, "warning", f"options '3' and '{line - 154}' of node 'agents' both lead to 'main'")
+            for line in range(158, 164)
+        ],
     ],
     "no_way_out": [(145, "error", "node 'refunds' has no way out")],  # the options: line
     # languages
@@ -248,6 +252,8 @@ NO_DEFAULT_FALLBACK = [  # a lost default fallback is felt by every menu
     (168, "error", "node 'goodbye_numbers' cannot be reached"),
 ]
 
+JDPAY_OPTION = '      - {key: "2", goto: to_jdpay, keywords: {zh-CN: [京东], en-US: [jd]}}'
+REFUNDS_MAIN = '      - {key: "3", action: main}'
 EDIT_CASES: list = [
     # -- the file and its sections -------------------------------------------------------------
     pytest.param(
@@ -861,6 +867,24 @@ EDIT_CASES: list = [
         ],
         [(170, "warning", f"node 'goodbye_numbers' text in en-US {LONG_SAID}")],
         id="goodbye-too-long",
+    ),
+    pytest.param(
+        [
+            (
+                JDPAY_OPTION,
+                JDPAY_OPTION + '\n      - {key: "3", goto: to_alipay, label: {zh-CN: 蚂蚁客服, en-US: Ant support}}',
+            )
+        ],
+        [(157, "warning", "options '1' and '3' of node 'agents' both lead to 'to_alipay'; callers hear two keys")],
+        id="two-options-one-place",
+    ),
+    pytest.param(
+        [(REFUNDS_MAIN, REFUNDS_MAIN + '\n      - {key: "4", action: back}\n      - {key: "5", action: back}')],
+        [  # refunds is reached from main only, so back, like option 3, returns to the main menu
+            (149, "warning", "options '3' and '4' of node 'refunds' both lead to 'main'"),
+            (150, "warning", "options '3' and '5' of node 'refunds' both lead to 'main'"),
+        ],
+        id="back-where-main-already-leads",
     ),
 ]
 

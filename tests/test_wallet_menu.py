@@ -263,7 +263,7 @@ def test_after_guidance_the_caller_can_repeat_reach_customer_service_go_back_or_
 
     # hearing it again is the global repeat key, announced after the follow-ups
     repeat_key = tree.defaults.keys.repeat
-    assert f"To repeat, press {repeat_key}." in said(call(tree, "en-US", path)[-1])[-1].text
+    assert f"To hear this again, press {repeat_key}." in said(call(tree, "en-US", path)[-1])[-1].text
     again = flow.respond(tree, here, CallerInput(digits=repeat_key), WEDNESDAY_10AM)
     assert landing(again) == ("at", node_id, "") and said(again)[0].text == guidance(node, "en-US")
 

@@ -70,7 +70,7 @@ def _menu(tree: Tree, node: MenuNode) -> Iterator[Diagnostic]:
                     break
     if isinstance(node, InfoNode) and node.text is not None:
         yield from _long_text(node.text, f"{what} guidance")
-    if all(tree.messages.get(m) for m in ("option", "global_keys")):
+    if all(tree.messages.get(m) for m in ("option", "action_option")):
         for lang in tree.language_codes:
             try:
                 seconds = speaking_seconds(options_prompt(tree, node, lang))

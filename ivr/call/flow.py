@@ -220,7 +220,8 @@ def _short_menu_choices(state: CallState) -> tuple[str, ...]:
 
 
 def _short_menu_prompts(tree: Tree, state: CallState) -> tuple[Say, ...]:
-    return (Say(prompts.short_menu(tree, _short_menu_choices(state), state.lang), state.lang),)
+    node = tree.nodes[state.node]
+    return (Say(prompts.short_menu(tree, node, _short_menu_choices(state), state.lang), state.lang),)
 
 
 def _short_menu_hints(tree: Tree, state: CallState) -> tuple[str, ...]:

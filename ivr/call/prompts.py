@@ -12,7 +12,8 @@ import re
 
 from ivr.call.hours import week_spoken
 from ivr.call.sentences import join
-from ivr.menu.model import Hotline, InfoNode, LanguageNode, MenuNode, Option, TransferNode, Tree
+from ivr.menu.choices import Choice, announced
+from ivr.menu.model import Hotline, InfoNode, LanguageNode, MenuNode, Node, Option, TransferNode, Tree
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -69,26 +70,30 @@ def announce(tree: Tree, label: str, key: str, lang: str, action: bool = False) 
 
 
 def options_prompt(tree: Tree, node: MenuNode, lang: str) -> str:
-    """The menu's intro, its options, and the global keys, as one utterance."""
+    """The menu's intro, then each key worth hearing there (``ivr.menu.choices.announced``)."""
     parts = [node.prompt[lang]] if node.prompt is not None else []
-    parts += [
-        announce(tree, option_label(tree, o, lang), o.key, lang, action=o.action != "goto" and o.label is None)
-        for o in node.options
-    ]
-    parts.append(global_keys_hint(tree, lang))
+    parts += [choice_spoken(tree, c, lang) for c in announced(tree, node)]
     return join(parts)
 
 
-def global_keys_hint(tree: Tree, lang: str) -> str:
-    keys = tree.defaults.keys
-    return tree.message(
-        "global_keys",
-        lang,
-        repeat=key_spoken(tree, keys.repeat, lang),
-        back=key_spoken(tree, keys.back, lang),
-        help=key_spoken(tree, keys.help, lang),
-        end_call=key_spoken(tree, keys.end_call, lang) if keys.end_call else "",
-    )
+def choice_spoken(tree: Tree, choice: Choice, lang: str) -> str:
+    """ "退款，请按1。" for an option; a global key like an action option, with its ``label_…`` message
+    ("To go back, press star."), so every key in a menu is said the one way callers learn."""
+    option = choice.option
+    if option is not None:
+        return announce(
+            tree,
+            option_label(tree, option, lang),
+            option.key,
+            lang,
+            action=option.action != "goto" and option.label is None,
+        )
+    return announce(tree, tree.message(f"label_{choice.action}", lang), choice.key, lang, action=True)
+
+
+def global_keys_hint(tree: Tree, node: Node, lang: str) -> str:
+    """The global keys worth naming at ``node`` (a transfer's short menu), one sentence each."""
+    return join([choice_spoken(tree, c, lang) for c in announced(tree, node) if c.option is None])
 
 
 def guidance(node: InfoNode, lang: str) -> str:
@@ -142,11 +147,12 @@ def dial_problem(tree: Tree, hotline: Hotline, status: str, lang: str) -> str:
     return tree.message(name, lang, hotline=hotline_name(hotline, lang))
 
 
-def short_menu(tree: Tree, choices: tuple[str, ...], lang: str) -> str:
-    """A built-in menu (after hours, after a failed transfer): each choice's key from ``defaults.keys``."""
+def short_menu(tree: Tree, node: Node, choices: tuple[str, ...], lang: str) -> str:
+    """A transfer's built-in menu (after hours, after a failed dial): each choice's key from
+    ``defaults.keys``, then the global keys that lead somewhere new from ``node``."""
     keys = tree.defaults.keys
     parts = [announce(tree, tree.message(f"label_{c}", lang), getattr(keys, c), lang, action=True) for c in choices]
-    parts.append(global_keys_hint(tree, lang))
+    parts.append(global_keys_hint(tree, node, lang))
     return join(parts)
 
 

@@ -69,8 +69,10 @@ def _per_language(tree: Tree, lang: str) -> Iterator[Utterance]:
             yield Utterance(prompts.transfer_tip(tree, node, hotline, lang), lang, node.source)
         elif isinstance(node, GoodbyeNode) and node.text is not None:
             yield Utterance(node.text[lang], lang, node.text.source)
-    for choices in (prompts.CLOSED_CHOICES, prompts.FAILED_CHOICES):
-        yield Utterance(prompts.short_menu(tree, choices, lang), lang, tree.defaults.keys.source)
+    for node in tree.nodes.values():
+        if isinstance(node, TransferNode):
+            for choices in (prompts.CLOSED_CHOICES, prompts.FAILED_CHOICES):
+                yield Utterance(prompts.short_menu(tree, node, choices, lang), lang, node.source)
     for hotline in tree.hotlines.values():
         yield Utterance(prompts.connecting(tree, hotline, lang), lang, hotline.source)
         yield Utterance(prompts.number_readout(tree, hotline, lang), lang, hotline.source)

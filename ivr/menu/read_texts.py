@@ -15,7 +15,6 @@ from ivr.menu.yaml_source import LocatedDict
 MESSAGES: dict[str, frozenset[str]] = {
     "option": frozenset({"label", "key"}),
     "action_option": frozenset({"label", "key"}),
-    "global_keys": frozenset({"repeat", "back", "help", "end_call"}),
     "transfer_tip": frozenset({"hotline"}),
     "connecting": frozenset({"hotline"}),
     "closed": frozenset({"hotline", "hours"}),
@@ -46,6 +45,11 @@ MESSAGES: dict[str, frozenset[str]] = {
     "label_leave_message": frozenset(),
     "label_retry": frozenset(),
     "label_hear_number": frozenset(),
+}
+# Messages an older file may still give, and what replaced them: an error that says what to do.
+RETIRED_MESSAGES: dict[str, str] = {
+    "global_keys": "each global key is announced on its own (the 'action_option' message with its "
+    "'label_…'), and only where it leads somewhere the menu's other keys do not",
 }
 # Lists of words per language: day names (Monday first), and what callers say for the global keys.
 WORDS: dict[str, int | None] = {
@@ -83,7 +87,10 @@ def read_messages(reading: Reading, data: LocatedDict) -> dict[str, Text]:
     section = reading.section(data, "messages", "the file")
     if section is None:
         return {}
-    reading.fields(section, MESSAGES, "messages")
+    reading.fields(section, (*MESSAGES, *RETIRED_MESSAGES), "messages")
+    for name, why in RETIRED_MESSAGES.items():
+        if name in section:
+            reading.error(section.line_of(name), f"message '{name}' is no longer said: {why}; delete it")
     result = {}
     for name, allowed in MESSAGES.items():
         if name not in section:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 
+from ivr.menu.choices import END, PREVIOUS, option_leads_to, same_place_options
 from ivr.menu.diagnostics import Diagnostic, closest
 from ivr.menu.model import (
     GoodbyeNode,
@@ -173,7 +174,19 @@ class _Checks:
         elif tree.defaults.fallback is None:
             yield self.error(node.source, f"{what} has no fallback, and defaults name none")
         yield from self.ambiguous_keywords(node)
+        yield from self.same_place(node)
         yield from self.unheard_reprompts(node.reprompts, f"{what} reprompts", node.source)
+
+    def same_place(self, node: MenuNode) -> Iterator[Diagnostic]:
+        """Two announced keys for one place: the caller hears a choice that is no choice, and wonders."""
+        for earlier, later in same_place_options(self.tree, node):
+            place = option_leads_to(self.tree, node, later)
+            where = {END: "end the call", PREVIOUS: "go back"}.get(place, f"lead to '{place}'")
+            yield self.warning(
+                later.at("key"),
+                f"options '{earlier.key}' and '{later.key}' of node '{node.id}' both {where}; "
+                "callers hear two keys for one place: keep one",
+            )
 
     def duplicate_keys(self, node: Node, keys: list[tuple[str, Source]]) -> Iterator[Diagnostic]:
         first: dict[str, Source] = {}

@@ -216,3 +216,56 @@ def test_an_option_keyword_that_is_also_a_global_word_still_works(tree):
     patched = replace(tree, nodes=nodes)
     step = flow.respond(patched, CallState("refunds", "zh-CN"), CallerInput(speech="回主菜单", confidence=0.9), OPEN)
     assert listening(step) == CallState("main", "zh-CN")
+
+
+# --- which keys a menu announces ----------------------------------------------------------------
+# Every key works in every menu; a menu names only those that lead somewhere new (issue 11).
+
+
+def test_the_main_menu_announces_no_back_key_but_star_still_says_the_menu_again(tree):
+    main = CallState("main", "en-US")
+    said = heard(flow.enter(tree, main, OPEN))
+    assert "To go back" not in said and "press star" not in said
+    assert "返回上一级" not in heard(flow.enter(tree, CallState("main", "zh-CN"), OPEN))
+    again = press(tree, main, "*")
+    assert listening(again).node == "main" and heard(again) == said
+
+
+def test_a_global_key_that_duplicates_an_option_is_not_announced_but_still_works(tree):
+    # main's option 2 leads to the help node, so "For help, press 0" would be a second key for one place
+    main = CallState("main", "en-US")
+    assert heard(flow.enter(tree, main, OPEN)) == (
+        "Please choose a topic. For refunds, press 1. For a wallet's customer service, press 2. "
+        "To hear this again, press 8."
+    )
+    assert heard(flow.enter(tree, CallState("main", "zh-CN"), OPEN)) == (
+        "请选择您要咨询的问题。退款，请按1。联系钱包客服，请按2。重听，请按8。"
+    )
+    assert listening(press(tree, main, "0")).node == "agents"
+
+
+def test_after_guidance_only_the_new_places_are_announced(tree):
+    # refunds offers repeat (1) and the main menu (3) itself: the global repeat would say the same, and
+    # back returns to main, where refunds is reached from: both are left out, both still work
+    refunds = listening(press(tree, CallState("main", "en-US"), "1"))
+    assert heard(flow.enter(tree, refunds, OPEN)).endswith(
+        "To hear this again, press 1. For Alipay support, press 2. For the main menu, press 3. For help, press 0."
+    )
+    assert listening(press(tree, refunds, "8")).node == "refunds"
+    assert listening(press(tree, refunds, "*")).node == "main"
+
+
+def test_the_help_node_does_not_offer_help_again_but_offers_the_way_back(tree):
+    agents = listening(press(tree, CallState("main", "en-US"), "2"))
+    said = heard(flow.enter(tree, agents, OPEN))
+    assert said.endswith("To hear this again, press 8. To go back, press star.")
+    assert listening(press(tree, agents, "0")).node == "agents"
+
+
+def test_a_closed_hotline_from_the_help_node_offers_back_once(tree):
+    agents = listening(press(tree, CallState("main", "en-US"), "2"))
+    closed = press(tree, agents, "2", CLOSED)  # JD Pay, reached from agents: back and help lead there alike
+    assert heard(closed).endswith(
+        "To leave a message, press 1. To hear the number, press 2. To hear this again, press 8. To go back, press star."
+    )
+    assert listening(press(tree, listening(closed), "0", CLOSED)).node == "agents"
