@@ -16,6 +16,12 @@ for, the action URL, the method, the app's clock). Reaching one again by another
 second look, and breadth-first order gives every waiting point its shortest input sequence, which
 doubles as the ``ivr simulate --script`` that reproduces anything found there.
 
+No answer is asked for twice where it cannot differ (:mod:`ivr.coverage.sameness` gives the
+reasoning): a waiting point stands for every clock moment at which nothing on the way there read
+the clock (it is explored at the first, and only an answer that touched a transfer with hours is
+asked again at the others), and a wait with attempt counters (``ni=``/``nm=``) is tried with the
+misses of its first attempt only.
+
 To try the answers at a waiting point the explorer either forks the parked call
 (:meth:`ivr.simulator.Call.fork`: one request per answer) or replays the input sequence from a
 fresh call (one request per step of the way there); forking is the default because it is several
@@ -40,7 +46,7 @@ import time as timer
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -48,16 +54,18 @@ from ivr.coverage.moments import Moment, choose_moments
 from ivr.coverage.places import (
     Move,
     Place,
+    WaitAddress,
     WaitKey,
     _fingerprint,
     _local_keys,
     _option_target,
-    _wait_key,
+    _wait_address,
     _without_trail,
     moves_at,
     place_of,
 )
 from ivr.coverage.report import Finding, Report, Stats, _ordered, coverage_items
+from ivr.coverage.sameness import has_attempts, is_miss, reads_clock, same_wait, without_attempts
 from ivr.menu.model import GoodbyeNode, LanguageNode, MenuNode, Tree
 from ivr.simulator import Call, Simulator
 from ivr.simulator.caller import Ended, Waiting
@@ -70,9 +78,16 @@ AppFactory = Callable[[Moment], Any]  # a moment -> a WSGI app whose clock reads
 # --- what the walk keeps ------------------------------------------------------------------------
 
 
+Outcome = tuple["WaitKey | End", str]  # where a move led, and what the caller heard on the way (fingerprint)
+
+
 @dataclass
 class WaitingPoint:
-    """A distinct place where the call waits for the caller, and the shortest way to it."""
+    """A distinct place where the call waits for the caller, and the shortest way to it.
+
+    It stands for every moment in ``moments`` (the walk found no clock on the way there:
+    :mod:`ivr.coverage.sameness`) and is explored at the first, ``moment``.
+    """
 
     key: WaitKey
     kind: str
@@ -83,6 +98,9 @@ class WaitingPoint:
     state: Waiting
     call: Call | None = None  # parked here for forking until explored
     explored: bool = False
+    moments: tuple[Moment, ...] = ()
+    call_moment: str = ""  # the moment whose app the parked call talks to
+    outcomes: dict[tuple[Move, str], Outcome] = field(default_factory=dict)  # (move, moment name) -> answer
 
 
 @dataclass(frozen=True)
@@ -134,12 +152,13 @@ class Explorer:
         self.all_trails = all_trails
         self.queue: deque[WaitKey] = deque()  # waits unlike any seen so far (ignoring the way back)
         self.variants: deque[WaitKey] = deque()  # waits like a queued one but for the way back (trail=)
-        self.families: dict[tuple[str, ...], WaitKey] = {}  # the first wait of each family
+        self.families: dict[tuple[str, ...], dict[str, WaitKey]] = {}  # family -> moment -> its first wait
         self.family_of: dict[WaitKey, tuple[str, ...]] = {}
         self.findings: dict[tuple[str, ...], Finding] = {}
         self.stats = Stats(strategy=strategy)
         self._tap = _LogTap()
         self._places: dict[str, Place | None] = {}
+        self._seen: dict[WaitAddress, dict[str, WaitKey]] = {}  # where a call waits -> moment -> its point
         self._started = 0.0
 
     # -- driving ---------------------------------------------------------------------------------
@@ -149,10 +168,14 @@ class Explorer:
         root = logging.getLogger()
         root.addHandler(self._tap)
         try:
-            for moment in self.moments:
-                call = self._place(moment)
-                self.stats.requests += _requests(call, 0)
-                self._observe(None, None, moment, call, 0, ())
+            first, *others = self.moments
+            call = self._place(first)
+            self.stats.requests += _requests(call, 0)
+            if self._observe(None, None, first, tuple(self.moments), call, 0, ())[1]:
+                for moment in others:  # the first answer already read the clock: each moment has its own walk
+                    call = self._place(moment)
+                    self.stats.requests += _requests(call, 0)
+                    self._observe(None, None, moment, (moment,), call, 0, ())
             for queue in (self.queue, self.variants) if self.all_trails else (self.queue,):
                 while queue and not self._bounded():
                     self._explore(self.points[queue.popleft()])
@@ -186,26 +209,71 @@ class Explorer:
         return self.simulators[moment.name].call()
 
     def _explore(self, point: WaitingPoint) -> None:
-        for move in moves_at(point.state):
+        for move in self._moves(point):
             if self._bounded():
                 return
-            self._tap.records.clear()
-            if self.strategy == "fork" and point.call is not None:
-                branch = point.call.fork()
-                self.stats.calls += 1
-                self.stats.forked += 1
-                inherited = len(branch.transcript.events)  # made by the parked call, already counted
-            else:
-                branch = self._place(point.moment)
-                for step in point.path:
-                    _act(branch, step)
-                inherited = 0
-            before, problems = len(branch.transcript.events), len(branch.problems)
-            _act(branch, move)
-            self.stats.requests += _requests(branch, inherited)
-            self._observe(point, move, point.moment, branch, problems, (*point.path, move), before)
+            result, touched, answer = self._try(point, move, point.moment, point.moments)
+            for moment in point.moments:
+                if moment is not point.moment and touched:  # the answer read the clock: ask at every moment
+                    if self._bounded():
+                        return
+                    result, _, answer = self._try(point, move, moment, (moment,))
+                point.outcomes[(move, moment.name)] = (result, answer)
         point.explored = True
         point.call = None  # nothing will fork from here again: let the parked call go
+
+    def _try(
+        self, point: WaitingPoint, move: Move, moment: Moment, moments: tuple[Moment, ...]
+    ) -> tuple[WaitKey | End, bool, str]:
+        """Make ``move`` at ``point`` at ``moment`` on a fork (or a replay) and learn from the branch."""
+        self._tap.records.clear()
+        if self.strategy == "fork" and point.call is not None:
+            branch = point.call.fork()
+            if point.call_moment != moment.name:
+                # The same wait at another moment (nothing on the way there read the clock): the fork goes
+                # on against the app whose clock reads that moment, as a real call would after a while.
+                branch.engine.transport = self.simulators[moment.name].transport()
+            self.stats.calls += 1
+            self.stats.forked += 1
+            inherited = len(branch.transcript.events)  # made by the parked call, already counted
+        else:
+            branch = self._place(moment)
+            for step in point.path:
+                _act(branch, step)
+            inherited = 0
+        before, problems = len(branch.transcript.events), len(branch.problems)
+        _act(branch, move)
+        self.stats.requests += _requests(branch, inherited)
+        return self._observe(point, move, moment, moments, branch, problems, (*point.path, move), before)
+
+    def _moves(self, point: WaitingPoint) -> list[Move]:
+        """What to try at ``point``: everything, except at a wait with attempt counters whose first
+        attempt was explored -- there only its misses, one per distinct answer (the reasoning is in
+        :mod:`ivr.coverage.sameness`); each choice left out keeps its outcome there for the loop check."""
+        moves = moves_at(point.state)
+        if not has_attempts(point.place):
+            return moves
+        address = (point.key[0], point.key[1], without_attempts(point.url))
+        base = self.points.get(self._seen.get(address, {}).get(point.moment.name, ("",) * 4))
+        if base is None or not base.explored or base.place is None or has_attempts(base.place):
+            return moves
+        if not same_wait(base.state, point.state):
+            return moves  # the wait itself is not the same (another numDigits, timeout, hints...): try everything
+        chosen: list[Move] = []
+        answers: set[tuple[Outcome | None, ...]] = set()
+        for move in moves:
+            outcomes = tuple(base.outcomes.get((move, m.name)) for m in point.moments)
+            if None in outcomes:  # not tried there (a bound): try it here
+                chosen.append(move)
+            elif not any(self._missed(base, result) for result, _ in outcomes if result):
+                self.edges.setdefault(point.key, []).extend((move, result) for result, _ in outcomes if result)
+            elif outcomes not in answers:
+                answers.add(outcomes)
+                chosen.append(move)
+        return chosen
+
+    def _missed(self, base: WaitingPoint, result: WaitKey | End) -> bool:
+        return not isinstance(result, End) and is_miss(base.place, self.points[result].place)
 
     # -- learning from one branch ----------------------------------------------------------------
 
@@ -214,11 +282,14 @@ class Explorer:
         source: WaitingPoint | None,
         move: Move | None,
         moment: Moment,
+        moments: tuple[Moment, ...],
         call: Call,
         problems_before: int,
         path: tuple[Move, ...],
         events_before: int = 0,
-    ) -> None:
+    ) -> tuple[WaitKey | End, bool, str]:
+        """Findings, coverage and the wait reached; returns it, whether the answer read the clock
+        (:func:`ivr.coverage.sameness.reads_clock`) and what the caller heard on the way."""
         script = " ".join(m.script for m in path)
         url = source.url if source else self.simulators[moment.name].entry_url
         for problem in call.problems[problems_before:]:
@@ -233,36 +304,49 @@ class Explorer:
             severity = "error" if record.levelno >= logging.ERROR else "warning"
             self._find(severity, "app-log", f"{record.name}: {record.getMessage()}", url, moment, script)
         self._tap.records.clear()
+        touched = False
         for event in call.transcript.events[events_before:]:
             if event.kind == "request" and event.data.get("url"):
-                self._visit(self._place_of(event.data["url"]))
+                place = self._place_of(event.data["url"])
+                self._visit(place)
+                touched = touched or reads_clock(self.tree, place)
         state = call.state
+        since = call.transcript.since_last_input() if move is not None else call.transcript.events
+        answer = _fingerprint(since)
         result: WaitKey | End
         if isinstance(state, Waiting):
-            key = _wait_key(state, call, moment)
-            result = key
-            if key not in self.points:
+            address = _wait_address(state, call)
+            touched = touched or reads_clock(self.tree, self._place_of(address[2]))
+            if touched:
+                moments = (moment,)  # what follows may differ from one moment to the next
+            seen = self._seen.setdefault(address, {})
+            fresh = tuple(m for m in moments if m.name not in seen)
+            key = (*address, "+".join(m.name for m in fresh))
+            for m in fresh:
+                seen[m.name] = key
+            result = seen[moment.name]
+            if fresh:
                 point = WaitingPoint(
-                    key, state.kind, key[2], moment, self._place_of(key[2]), path, state,
-                    call if self.strategy == "fork" else None,
+                    key, state.kind, key[2], fresh[0], self._place_of(key[2]), path, state,
+                    call if self.strategy == "fork" else None, moments=fresh, call_moment=moment.name,
                 )  # fmt: skip
                 self.points[key] = point
-                since = call.transcript.since_last_input() if move is not None else call.transcript.events
-                family = (*key[:2], _without_trail(key[2]), key[3], _fingerprint(since))
+                family = (*key[:2], _without_trail(key[2]), answer)
                 self.family_of[key] = family
-                if family in self.families:
+                members = self.families.setdefault(family, {})
+                if all(m.name in members for m in fresh):
                     self.variants.append(key)
                     if not self.all_trails:
                         point.call = None  # it will not be explored: do not keep the call alive for it
                 else:
                     self.queue.append(key)
-                    self.families[family] = key
+                    for m in fresh:
+                        members.setdefault(m.name, key)
                 self._visit(point.place)
                 if point.place and point.place.mode == "closed":
                     self._cover("after hours", point.place.node, point.place.lang)
         else:
             assert isinstance(state, Ended)
-            since = call.transcript.since_last_input() if move is not None else call.transcript.events
             heard = "\n".join(e.data["text"] for e in since if e.kind == "say" and not e.data.get("skipped"))
             spoke = any(e.kind in ("say", "play") for e in since)
             result = End(state.reason, heard, spoke)
@@ -280,6 +364,7 @@ class Explorer:
         if source is not None and move is not None:
             self.edges.setdefault(source.key, []).append((move, result))
             self._account(source, move, result, moment, script)
+        return result, touched, answer
 
     def _wait_place(self, result: WaitKey | End) -> Place | None:
         return self.points[result].place if isinstance(result, tuple) else None
@@ -427,7 +512,8 @@ class Explorer:
             return point.place.node if point.place else point.url
 
         def stand_in(key: WaitKey) -> WaitKey:
-            return key if self.points[key].explored else self.families[self.family_of[key]]
+            point = self.points[key]
+            return key if point.explored else self.families[self.family_of[key]][point.moment.name]
 
         good: set[WaitKey] = set()
         same_node_parents: dict[WaitKey, set[WaitKey]] = {}

@@ -3,7 +3,7 @@
 The app keeps a call's whole state in its webhook URLs
 (``/voice/node/<node>[/input|/dialed|/recorded]?lang=&ni=&nm=&trail=&mode=``); :func:`place_of`
 reads one back into the node and call state it stands for, with the app's own parser.
-:func:`_wait_key` is what identifies a waiting point, and :func:`_fingerprint` what tells two waits
+:func:`_wait_address` is where a call waits (a key adds its moments), :func:`_fingerprint` what tells two waits
 apart but for the way back (``trail=``). :func:`moves_at` lists what is worth trying at a wait, and
 :func:`_local_keys` and :func:`_option_target` say where the tree expects a key to lead.
 """
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from ivr.call.callstate import CallState
-from ivr.coverage.moments import Moment
 from ivr.menu.model import MenuNode, Node, TransferNode, Tree
 from ivr.simulator import Call
 from ivr.simulator.caller import CallerAction, DialOutcome, Press, Silence, Speak, Waiting
@@ -76,15 +75,16 @@ def _without_trail(url: str) -> str:
 
 # --- waits --------------------------------------------------------------------------------------
 
-WaitKey = tuple[str, str, str, str]  # kind, method, action URL (or document URL + line), moment name
+WaitAddress = tuple[str, str, str]  # kind, method, action URL (or document URL + line)
+WaitKey = tuple[str, str, str, str]  # the address and the moments it stands for ("open+closed")
 
 
-def _wait_key(state: Waiting, call: Call, moment: Moment) -> WaitKey:
+def _wait_address(state: Waiting, call: Call) -> WaitAddress:
     method = str(state.details.get("method") or "POST")
     action = state.details.get("action")
     if not action:  # a <Dial> without an action goes on with the next verb: the document and the verb say where
         action = f"{call.engine.document_url}#line{state.details.get('line')}"
-    return (state.kind, method, str(action), moment.name)
+    return (state.kind, method, str(action))
 
 
 def _fingerprint(events: list[Event]) -> str:
