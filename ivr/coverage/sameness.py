@@ -63,7 +63,7 @@ def same_wait(first: Waiting, other: Waiting) -> bool:
     """Whether two waits take input alike: the same verb with the same attributes but for where the
     answer goes (numDigits, timeout, finishOnKey, input, hints, language...). Only then does a choice
     made at one stand for the same choice at the other."""
-    ignore = ("action", "line")
+    ignore = ("action", "line", "prompts")  # where the answer goes, and what is said before listening
     return first.kind == other.kind and {k: v for k, v in first.details.items() if k not in ignore} == {
         k: v for k, v in other.details.items() if k not in ignore
     }
