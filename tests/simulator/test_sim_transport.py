@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask, Response, request
 from sim_app import TOKEN
 from twilio.request_validator import RequestValidator
 
@@ -88,3 +89,27 @@ def test_http_transport_signs_and_an_unsigned_one_is_refused(live_app):
     unsigned.close()
     assert ok.status == 200 and b"Digits=7" in ok.body  # the app validates X-Twilio-Signature
     assert refused.status == 403
+
+
+def test_in_process_cookies_last_for_one_call_like_twilios():
+    """Twilio keeps the cookies an app sets for the rest of that call, and only that call."""
+    app = Flask(__name__)
+
+    @app.post("/first")
+    def first() -> Response:
+        answer = Response("<Response><Redirect>/second?x=%E4%BD%A0</Redirect></Response>", mimetype="text/xml")
+        answer.set_cookie("visit", "1")
+        return answer
+
+    @app.post("/second")
+    def second() -> Response:
+        said = f"cookie {request.cookies.get('visit')} x {request.args['x']} digits {request.form.get('Digits')}"
+        return Response(f"<Response><Gather numDigits='1'><Say>{said}</Say></Gather></Response>", mimetype="text/xml")
+
+    simulator = Simulator(app, entry_path="/first")
+    call = simulator.call()
+    assert "cookie 1 x 你 digits None" in call.heard
+    call.press("5")
+    assert "cookie 1 x 你 digits 5" in call.heard
+    transport = simulator.transport()  # a new call starts without them
+    assert b"cookie None" in transport.request("POST", "http://localhost/second?x=1", {}).body
