@@ -152,6 +152,18 @@ def test_a_fault_met_only_at_a_later_attempt_is_still_found(tmp_path):
     assert "nm=2" in call.engine.document_url or "nm=2" in str(call.state)
 
 
+def test_a_walk_shared_by_two_processes_finds_what_one_process_finds(tmp_path):
+    one = walk(MINIMAL, tmp_path, misspelled_attribute)
+    two = walk(MINIMAL, tmp_path, misspelled_attribute, jobs=2)
+    assert [(f.severity, f.kind, f.message) for f in two.findings] == [
+        (f.severity, f.kind, f.message) for f in one.findings
+    ]
+    assert [i.covered for i in two.items] == [i.covered for i in one.items]
+    assert two.stats.explored == one.stats.explored  # each wait explored once, by one of the processes
+    _finding, call = replay(MINIMAL, tmp_path, misspelled_attribute, two, "twiml")  # its reproduction works
+    assert any(p["code"] == 12200 for p in call.problems)
+
+
 def redirects_to_itself(app: Flask) -> None:
     @app.after_request
     def spoil(response: Response) -> Response:

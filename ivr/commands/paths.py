@@ -75,12 +75,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=min(2, os.cpu_count() or 1),
+        default=_cores(),
         metavar="N",
-        help="walk the open and closed moments in up to N processes (default: 2 where there are 2 CPUs)",
+        help="share the walk among N processes (default: one per CPU this process may use)",
     )
     parser.add_argument("--audio-dir", help="explore with this folder of built prompts (default: none, all <Say>)")
     parser.set_defaults(func=run)
+
+
+def _cores() -> int:
+    """The CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -40,16 +40,15 @@ items, the findings and the report.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import re
 import time as timer
-import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ivr.coverage import parallel
 from ivr.coverage.moments import Moment, choose_moments
 from ivr.coverage.places import (
     Move,
@@ -115,6 +114,41 @@ class End:
 # --- the walk -----------------------------------------------------------------------------------
 
 
+Family = tuple[str, ...]  # a wait but for its way back (trail=): kind, method, URL without trail, what was heard
+
+
+class Ledger:
+    """Which waits the walk has taken on, per moment, and the first wait of each trail family.
+
+    In one process the explorer keeps its own; in a parallel walk (:mod:`ivr.coverage.parallel`) every
+    worker asks the coordinator's, so that no wait is taken on twice by two processes.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[WaitAddress, dict[str, WaitKey]] = {}  # where a call waits -> moment -> its point
+        self.families: dict[Family, dict[str, WaitKey]] = {}  # family -> moment -> its first wait
+
+    def register(
+        self, address: WaitAddress, moment: str, moments: tuple[str, ...], family: Family
+    ) -> tuple[tuple[str, ...], WaitKey, bool]:
+        """Take on the wait at ``address`` for whichever of ``moments`` nobody has yet.
+
+        Returns those moments (the new waiting point's, keyed ``(*address, "+".join(them))``), the
+        key of the point that stands for ``moment``, and whether the new point is a trail variant
+        (its family already has a wait at each of its moments: left alone unless --all-trails)."""
+        seen = self.seen.setdefault(address, {})
+        fresh = tuple(m for m in moments if m not in seen)
+        key = (*address, "+".join(fresh))
+        for name in fresh:
+            seen[name] = key
+        members = self.families.setdefault(family, {})
+        variant = all(name in members for name in fresh)
+        if fresh and not variant:
+            for name in fresh:
+                members.setdefault(name, key)
+        return fresh, seen[moment], variant
+
+
 class _LogTap(logging.Handler):
     """Collects what the app logs at WARNING or above while one move is being made."""
 
@@ -152,35 +186,52 @@ class Explorer:
         self.all_trails = all_trails
         self.queue: deque[WaitKey] = deque()  # waits unlike any seen so far (ignoring the way back)
         self.variants: deque[WaitKey] = deque()  # waits like a queued one but for the way back (trail=)
-        self.families: dict[tuple[str, ...], dict[str, WaitKey]] = {}  # family -> moment -> its first wait
-        self.family_of: dict[WaitKey, tuple[str, ...]] = {}
+        self.ledger = Ledger()
+        self.family_of: dict[WaitKey, Family] = {}
         self.findings: dict[tuple[str, ...], Finding] = {}
         self.stats = Stats(strategy=strategy)
         self._tap = _LogTap()
         self._places: dict[str, Place | None] = {}
-        self._seen: dict[WaitAddress, dict[str, WaitKey]] = {}  # where a call waits -> moment -> its point
+        self._at: dict[tuple[WaitAddress, str], WaitKey] = {}  # (address, moment) -> the point, as far as known here
         self._started = 0.0
 
     # -- driving ---------------------------------------------------------------------------------
 
     def run(self) -> Report:
-        self._started = timer.perf_counter()
+        """Walk every path (or until a bound) and report."""
         root = logging.getLogger()
         root.addHandler(self._tap)
         try:
-            first, *others = self.moments
-            call = self._place(first)
-            self.stats.requests += _requests(call, 0)
-            if self._observe(None, None, first, tuple(self.moments), call, 0, ())[1]:
-                for moment in others:  # the first answer already read the clock: each moment has its own walk
-                    call = self._place(moment)
-                    self.stats.requests += _requests(call, 0)
-                    self._observe(None, None, moment, (moment,), call, 0, ())
-            for queue in (self.queue, self.variants) if self.all_trails else (self.queue,):
-                while queue and not self._bounded():
-                    self._explore(self.points[queue.popleft()])
+            self.start()
+            self.walk()
         finally:
             root.removeHandler(self._tap)
+        return self.finish()
+
+    def start(self) -> None:
+        """Place the first call (one per moment where the very first answer reads the clock)."""
+        self._started = timer.perf_counter()
+        first, *others = self.moments
+        call = self._place(first)
+        self.stats.requests += _requests(call, 0)
+        if self._observe(None, None, first, tuple(self.moments), call, 0, ())[1]:
+            for moment in others:  # the first answer already read the clock: each moment has its own walk
+                call = self._place(moment)
+                self.stats.requests += _requests(call, 0)
+                self._observe(None, None, moment, (moment,), call, 0, ())
+
+    def walk(self, until: int | None = None) -> bool:
+        """Explore what is queued, breadth-first; with ``until``, stop (and return True) as soon as that
+        many waits are queued: the seeds of a parallel walk (:mod:`ivr.coverage.parallel`)."""
+        for queue in (self.queue, self.variants) if self.all_trails else (self.queue,):
+            while queue and not self._bounded():
+                if until is not None and len(self.queue) >= until:
+                    return True
+                self._explore(self.points[queue.popleft()])
+        return False
+
+    def finish(self) -> Report:
+        """The walk is over: look for loops with no exit, and report."""
         self._find_loops()
         self.stats.waiting_points = len(self.points)
         self.stats.explored = sum(1 for p in self.points.values() if p.explored)
@@ -195,6 +246,16 @@ class Explorer:
             self.stats,
             self.hotline_notes,
         )
+
+    def _park(self, point: WaitingPoint) -> None:
+        """Park a call at ``point`` by replaying its input sequence (a wait handed over by another process)."""
+        if self.strategy != "fork":
+            return  # every move replays the way there anyway
+        call = self._place(point.moment)
+        for step in point.path:
+            _act(call, step)
+        self.stats.requests += _requests(call, 0)
+        point.call, point.call_moment = call, point.moment.name
 
     def _bounded(self) -> bool:
         if self.max_calls is not None and self.stats.calls >= self.max_calls:
@@ -254,7 +315,7 @@ class Explorer:
         if not has_attempts(point.place):
             return moves
         address = (point.key[0], point.key[1], without_attempts(point.url))
-        base = self.points.get(self._seen.get(address, {}).get(point.moment.name, ("",) * 4))
+        base = self.points.get(self._at.get((address, point.moment.name), ("",) * 4))
         if base is None or not base.explored or base.place is None or has_attempts(base.place):
             return moves
         if not same_wait(base.state, point.state):
@@ -273,7 +334,7 @@ class Explorer:
         return chosen
 
     def _missed(self, base: WaitingPoint, result: WaitKey | End) -> bool:
-        return not isinstance(result, End) and is_miss(base.place, self.points[result].place)
+        return not isinstance(result, End) and is_miss(base.place, self._wait_place(result))
 
     # -- learning from one branch ----------------------------------------------------------------
 
@@ -319,29 +380,32 @@ class Explorer:
             touched = touched or reads_clock(self.tree, self._place_of(address[2]))
             if touched:
                 moments = (moment,)  # what follows may differ from one moment to the next
-            seen = self._seen.setdefault(address, {})
-            fresh = tuple(m for m in moments if m.name not in seen)
-            key = (*address, "+".join(m.name for m in fresh))
-            for m in fresh:
-                seen[m.name] = key
-            result = seen[moment.name]
+            known = self._at.get((address, moment.name))
+            if known is not None and all((address, m.name) in self._at for m in moments):
+                fresh, result, variant = (), known, True  # taken on already, here: no need to ask the ledger
+            else:
+                family = (*address[:2], _without_trail(address[2]), answer)
+                names, result, variant = self.ledger.register(
+                    address, moment.name, tuple(m.name for m in moments), family
+                )
+                fresh = tuple(m for m in moments if m.name in names)
+                self._at[(address, moment.name)] = result
             if fresh:
+                key = (*address, "+".join(m.name for m in fresh))
                 point = WaitingPoint(
                     key, state.kind, key[2], fresh[0], self._place_of(key[2]), path, state,
                     call if self.strategy == "fork" else None, moments=fresh, call_moment=moment.name,
                 )  # fmt: skip
                 self.points[key] = point
-                family = (*key[:2], _without_trail(key[2]), answer)
                 self.family_of[key] = family
-                members = self.families.setdefault(family, {})
-                if all(m.name in members for m in fresh):
+                for m in fresh:
+                    self._at[(address, m.name)] = key
+                if variant:
                     self.variants.append(key)
                     if not self.all_trails:
                         point.call = None  # it will not be explored: do not keep the call alive for it
                 else:
                     self.queue.append(key)
-                    for m in fresh:
-                        members.setdefault(m.name, key)
                 self._visit(point.place)
                 if point.place and point.place.mode == "closed":
                     self._cover("after hours", point.place.node, point.place.lang)
@@ -367,7 +431,7 @@ class Explorer:
         return result, touched, answer
 
     def _wait_place(self, result: WaitKey | End) -> Place | None:
-        return self.points[result].place if isinstance(result, tuple) else None
+        return self._place_of(result[2]) if isinstance(result, tuple) else None
 
     def _account(self, source: WaitingPoint, move: Move, result: WaitKey | End, moment: Moment, script: str) -> None:
         """Tick off the tree's options and branches this move exercised, checking it went where the tree says."""
@@ -513,7 +577,7 @@ class Explorer:
 
         def stand_in(key: WaitKey) -> WaitKey:
             point = self.points[key]
-            return key if point.explored else self.families[self.family_of[key]][point.moment.name]
+            return key if point.explored else self.ledger.families[self.family_of[key]][point.moment.name]
 
         good: set[WaitKey] = set()
         same_node_parents: dict[WaitKey, set[WaitKey]] = {}
@@ -564,77 +628,13 @@ def explore(
 ) -> Report:
     """Walk every reachable path of ``tree`` through the simulator against ``app_for(moment)`` apps.
 
-    With ``jobs`` > 1 the moments are walked in parallel processes (their waiting points never
-    overlap: the clock is part of a waiting point's identity), each with its share of ``max_calls``;
-    where processes cannot be forked the walk is sequential.
+    With ``jobs`` > 1 one walk is shared by that many worker processes (:mod:`ivr.coverage.parallel`);
+    where processes cannot be forked the walk stays in one process.
     """
-    moments = moments or choose_moments(tree)
-    groups = [moments[i :: max(1, jobs)] for i in range(min(max(1, jobs), len(moments)))]
-    share = None if max_calls is None else -(-max_calls // len(groups))
-
-    def walk(group: list[Moment], calls: int | None) -> Report:
-        explorer = Explorer(
-            tree, app_for, moments=group, strategy=strategy, max_calls=calls, budget_seconds=budget_seconds,
-            all_trails=all_trails,
-        )  # fmt: skip
-        return explorer.run()
-
-    if len(groups) == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return walk(moments, max_calls)
-    started = timer.perf_counter()
-    context = multiprocessing.get_context("fork")
-    running = []
-    for group in groups:
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_walk_in_child, args=(send, lambda g=group: walk(g, share)), daemon=True)
-        process.start()
-        send.close()
-        running.append((receive, process))
-    reports = []
-    for receive, process in running:
-        try:
-            outcome, value = receive.recv()
-        except EOFError:
-            outcome, value = "error", f"the walking process died (exit code {process.exitcode})"
-        process.join()
-        if outcome != "ok":
-            raise RuntimeError(f"walking the paths failed in a worker process:\n{value}")
-        reports.append(value)
-    merged = _merge(tree, moments, reports, strategy)
-    merged.stats.seconds = timer.perf_counter() - started
-    return merged
-
-
-def _walk_in_child(send: Any, walk: Callable[[], Report]) -> None:
-    """Run one share of the walk in a forked process and send the report (or the traceback) back."""
-    try:
-        send.send(("ok", walk()))
-    except BaseException:
-        send.send(("error", traceback.format_exc()))
-    finally:
-        send.close()
-
-
-def _merge(tree: Tree, moments: list[Moment], reports: list[Report], strategy: str) -> Report:
-    """One report from the walks of disjoint sets of moments; n/a is judged over all the moments."""
-    items, notes = coverage_items(tree, moments)
-    for report in reports:
-        for item in report.items:
-            if item.covered and (item.group, item.id, item.lang) in items:
-                items[(item.group, item.id, item.lang)].covered = True
-    findings: dict[tuple[str, ...], Finding] = {}
-    for report in reports:
-        for finding in report.findings:
-            if finding.key in findings:
-                findings[finding.key].count += finding.count
-            else:
-                findings[finding.key] = finding
-    stats = Stats(strategy=strategy)
-    for report in reports:
-        for name in ("waiting_points", "explored", "calls", "placed", "forked", "requests", "variants"):
-            setattr(stats, name, getattr(stats, name) + getattr(report.stats, name))
-        stats.seconds = max(stats.seconds, report.stats.seconds)
-        stats.bound = stats.bound or report.stats.bound
-    return Report(
-        tree.file, tuple(tree.languages), moments, list(items.values()), _ordered(findings.values()), stats, notes
-    )
+    explorer = Explorer(
+        tree, app_for, moments=moments, strategy=strategy, max_calls=max_calls, budget_seconds=budget_seconds,
+        all_trails=all_trails,
+    )  # fmt: skip
+    if jobs > 1 and parallel.can_fork():
+        return parallel.walk_in_parallel(explorer, jobs)
+    return explorer.run()

@@ -1,0 +1,260 @@
+"""One walk on every core: worker processes take waits from a shared queue and a shared ledger.
+
+Why this shape. A parked call -- a simulated call paused inside a ``<Gather>``, a generator --
+cannot be sent to another process, but a forked process inherits it. So the coordinator walks
+alone until :data:`SEEDS_PER_JOB` waits per worker are queued, then forks the workers: each
+inherits every parked call, takes the queued waits one at a time from the coordinator (the shared
+queue, so a worker that finishes early takes more), and walks breadth-first from each what it
+finds itself (it holds those calls). Every wait a worker reaches is registered with the
+coordinator's :class:`~ivr.coverage.explorer.Ledger` before it is queued, so no wait is explored by
+two processes -- across moments, attempts and trail variants alike, as in one process. A worker
+that has nothing left asks the coordinator, which asks the busiest worker to give away half of
+its queue: the idle one replays each gift's input sequence once to park a call there.
+
+At the end the coordinator merges what the workers found (coverage, findings with their shortest
+reproduction, the graph of waits) and looks for loops with no exit over the whole graph.
+Where processes cannot be forked, or with one job, the walk stays in one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import traceback
+from collections import deque
+from dataclasses import replace
+from multiprocessing.connection import Connection, wait
+from typing import TYPE_CHECKING, Any
+
+from ivr.coverage.report import Finding, Report, Stats
+
+if TYPE_CHECKING:
+    from ivr.coverage.explorer import Explorer, Family, WaitAddress, WaitingPoint, WaitKey
+
+#: Waits queued per worker before the coordinator forks them: enough that the first takes do not
+#: all lead into the same part of the tree.
+SEEDS_PER_JOB = 4
+
+
+def can_fork() -> bool:
+    """Whether worker processes can inherit the parked calls (the fork start method exists)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def walk_in_parallel(explorer: Explorer, jobs: int) -> Report:
+    """Walk ``explorer``'s tree with ``jobs`` worker processes sharing one queue; see the module docstring."""
+    root = logging.getLogger()
+    root.addHandler(explorer._tap)
+    try:
+        explorer.start()
+        if explorer.walk(until=SEEDS_PER_JOB * jobs):
+            _fork_and_serve(explorer, jobs)
+    finally:
+        root.removeHandler(explorer._tap)
+    return explorer.finish()
+
+
+def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
+    seeds: deque[Any] = deque(explorer.queue)  # keys of waits every worker holds a parked call for
+    explorer.queue.clear()
+    share = None if explorer.max_calls is None else max(1, -(-(explorer.max_calls - explorer.stats.calls) // jobs))
+    context = multiprocessing.get_context("fork")
+    workers: dict[Connection, Any] = {}
+    for _ in range(jobs):
+        mine, theirs = context.Pipe()
+        process = context.Process(target=_work, args=(explorer, theirs, share), daemon=True)
+        process.start()
+        theirs.close()
+        workers[mine] = process
+    waiting: list[Connection] = []  # idle workers waiting for a wait to explore
+    asked: set[Connection] = set()  # busy workers asked to give part of their queue away
+    sizes: dict[Connection, int] = dict.fromkeys(workers, 0)  # each worker's queue, as last reported
+    results: list[dict[str, Any]] = []
+    running = set(workers)
+    try:
+        while running:
+            for conn in wait(list(running)):
+                assert isinstance(conn, Connection)
+                try:
+                    kind, body = conn.recv()
+                except EOFError:
+                    raise RuntimeError(
+                        f"walking the paths failed: a worker process died (exit code {workers[conn].exitcode})"
+                    ) from None
+                if kind == "register":
+                    conn.send(("registered", explorer.ledger.register(*body)))
+                elif kind == "queued":
+                    sizes[conn] = body
+                elif kind == "gift":
+                    asked.discard(conn)
+                    seeds.extend(body)
+                elif kind == "next":
+                    asked.discard(conn)  # its queue is empty: whatever it was asked for comes as an empty gift
+                    waiting.append(conn)
+                elif kind == "done":
+                    results.append(body)
+                    running.discard(conn)
+                else:
+                    raise RuntimeError(f"walking the paths failed in a worker process:\n{body}")
+            while waiting and seeds:
+                waiting.pop(0).send(("seed", seeds.popleft()))
+            busy = [c for c in running if c not in waiting and sizes[c] > 1 and c not in asked]
+            if waiting and busy and not asked:
+                donor = max(busy, key=lambda c: sizes[c])
+                donor.send(("give", None))
+                asked.add(donor)
+            if waiting and not asked and len(waiting) == len(running):
+                for conn in waiting:  # nothing queued anywhere and nobody walking: the walk is over
+                    conn.send(("seed", None))
+                waiting.clear()
+    finally:
+        for process in workers.values():
+            process.join(timeout=5)
+    for result in results:
+        _merge(explorer, result)
+
+
+class _Coordinator:
+    """A worker's line to the coordinator: the shared ledger, the shared queue, and gift requests."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.give = False  # the coordinator asked for part of the queue
+
+    def _reply(self) -> Any:
+        while True:
+            kind, body = self.conn.recv()
+            if kind == "give":
+                self.give = True
+                continue
+            return body
+
+    def register(
+        self, address: WaitAddress, moment: str, moments: tuple[str, ...], family: Family
+    ) -> tuple[tuple[str, ...], WaitKey, bool]:
+        self.conn.send(("register", (address, moment, moments, family)))
+        return self._reply()
+
+    def next(self) -> Any:
+        self.conn.send(("next", None))
+        return self._reply()
+
+    def poll(self) -> None:
+        """Read what the coordinator sent unasked (only ever a request to give part of the queue)."""
+        while self.conn.poll():
+            kind, _body = self.conn.recv()
+            self.give = self.give or kind == "give"
+
+
+def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
+    """A worker: walk what it finds, then take the next shared wait, until the coordinator says done."""
+    try:
+        coordinator = _Coordinator(conn)
+        explorer.ledger = coordinator  # type: ignore[assignment]
+        inherited = set(explorer.points)
+        covered = {k for k, item in explorer.items.items() if item.covered}
+        explorer.edges, explorer.findings = {}, {}
+        explorer.stats = Stats(strategy=explorer.stats.strategy)
+        explorer.max_calls = calls
+        explorer.variants.clear()
+        explorer.queue.clear()
+        while True:
+            while explorer.queue and not explorer._bounded():
+                coordinator.poll()
+                if coordinator.give:
+                    coordinator.give = False
+                    conn.send(("gift", _give(explorer)))
+                conn.send(("queued", len(explorer.queue)))
+                explorer._explore(explorer.points[explorer.queue.popleft()])
+            if explorer.all_trails:
+                explorer.walk()  # the variants this worker found
+            if coordinator.give:
+                coordinator.give = False
+                conn.send(("gift", []))
+            conn.send(("queued", 0))
+            seed = coordinator.next()
+            if seed is None or explorer._bounded():
+                break
+            point = _adopt(explorer, seed)
+            if not point.explored:
+                explorer._explore(point)
+        conn.send(
+            (
+                "done",
+                {
+                    "points": [_portable(p) for k, p in explorer.points.items() if k not in inherited or p.explored],
+                    "family_of": {k: f for k, f in explorer.family_of.items() if k not in inherited},
+                    "edges": explorer.edges,
+                    "findings": list(explorer.findings.values()),
+                    "covered": [k for k, item in explorer.items.items() if item.covered and k not in covered],
+                    "stats": explorer.stats,
+                    "variants": list(explorer.variants),
+                },
+            )
+        )
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _give(explorer: Explorer) -> list[Any]:
+    """Half of this worker's queue, as waits another process can re-park a call at."""
+    count = len(explorer.queue) // 2
+    # The oldest: first attempts rather than their later attempts, which are cheapest where the first was walked.
+    gifts = [explorer.queue.popleft() for _ in range(count)]
+    return [(_portable(explorer.points[k]), explorer.family_of.get(k)) for k in gifts]
+
+
+def _adopt(explorer: Explorer, seed: Any) -> WaitingPoint:
+    """The point a seed names: one this worker inherited, or a gift it parks a call at by replaying."""
+    if not isinstance(seed, tuple) or len(seed) != 2 or not hasattr(seed[0], "key"):
+        return explorer.points[seed]
+    point, family = seed
+    known = explorer.points.get(point.key)
+    if known is not None and (known.explored or known.call is not None):
+        return known
+    explorer.points[point.key] = point
+    if family is not None:
+        explorer.family_of[point.key] = family
+    explorer._park(point)
+    return point
+
+
+def _portable(point: WaitingPoint) -> WaitingPoint:
+    """A copy of ``point`` that can cross a pipe: without its parked call and per-move answers."""
+    return replace(point, call=None, outcomes={})
+
+
+def _merge(explorer: Explorer, result: dict[str, Any]) -> None:
+    """Add one worker's findings to the coordinator's walk."""
+    for point in result["points"]:
+        known = explorer.points.get(point.key)
+        if known is None:
+            explorer.points[point.key] = point
+        elif point.explored:
+            known.explored = True
+    explorer.family_of.update(result["family_of"])
+    for key, edges in result["edges"].items():
+        explorer.edges.setdefault(key, []).extend(edges)
+    for finding in result["findings"]:
+        _merge_finding(explorer.findings, finding)
+    for key in result["covered"]:
+        explorer.items[key].covered = True
+    stats = result["stats"]
+    for name in ("calls", "placed", "forked", "requests"):
+        setattr(explorer.stats, name, getattr(explorer.stats, name) + getattr(stats, name))
+    explorer.stats.bound = explorer.stats.bound or stats.bound
+    explorer.variants.extend(result["variants"])
+
+
+def _merge_finding(findings: dict[tuple[str, ...], Finding], finding: Finding) -> None:
+    """Count a finding once more; keep the shortest reproduction (breadth-first order in one process)."""
+    known = findings.get(finding.key)
+    if known is None:
+        findings[finding.key] = finding
+        return
+    count = known.count + finding.count
+    if (len(finding.script.split()), finding.script) < (len(known.script.split()), known.script):
+        findings[finding.key] = finding
+    findings[finding.key].count = count
