@@ -215,6 +215,8 @@ def _adopt(explorer: Explorer, seed: Any) -> WaitingPoint:
     if known is not None and (known.explored or known.call is not None):
         return known
     explorer.points[point.key] = point
+    for moment in point.moments:  # so that its later attempts find it here
+        explorer._at[(point.key[:3], moment.name)] = point.key
     if family is not None:
         explorer.family_of[point.key] = family
     explorer._park(point)
