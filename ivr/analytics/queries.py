@@ -1,210 +1,175 @@
-"""The store read for a report: a few aggregate queries, each one pass over the period's events.
+"""The store read for a report: one row per call (its digest), both periods in one read.
 
-Portable SQL (SQLAlchemy Core; window functions, which SQLite has had since 3.25 and PostgreSQL
-always): what can be counted in the database is counted there, and only one row per call (its
-outcome flags) and one per node or edge comes back to Python. That is what keeps a report over
-100,000 calls within a couple of seconds on SQLite (``benchmarks/report_scale.py``).
+Each call's digest (``ivr.store.digest``) holds its flags, the nodes it entered and its tallies, so
+the report reads digests instead of every event: calls that went the same way are counted together
+by the database, and the previous period comes from the same read as the current one. Everything
+that depends on the menu (which nodes are topics, which is the main menu) is decided here, from
+the tree, so an edited menu re-reads old calls correctly.
+Measured by ``benchmarks/report_scale.py``: 100,000 calls in well under 2 s on SQLite.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import Connection, and_, case, func, select
 
 from ivr.analytics.figures import FUNNEL, HELPED, OUTCOMES, Figures, MenuFigures
-from ivr.store.schema import calls, events, messages
+from ivr.store import digest
+from ivr.store.digest import Journey
+from ivr.store.schema import calls, messages
 
 
-def figures(
+def periods(
     connection: Connection,
-    since: datetime,
-    until: datetime,
+    bounds: tuple[datetime, datetime, datetime],
     *,
     topics: Collection[str],
     menus: dict[str, tuple[str, str]],
     main_menu: str,
-) -> Figures:
-    """The figures of [since, until). ``topics``: the guidance nodes; ``menus``: node → (title, kind)
-    for every node that listens for a choice (language, menus and guidance); ``main_menu``: the node
-    a caller reaches once the language is chosen (the funnel's second stage)."""
-    period = and_(calls.c.started_at >= since, calls.c.started_at < until)
-    in_period = select(calls.c.call_sid).where(period).scalar_subquery()
-    per_call = _per_call(connection, period, topics, main_menu)
-    outcomes = Counter({name: 0 for name in OUTCOMES})
-    languages: Counter[str] = Counter()
-    to_topic: list[float] = []
-    abandoned: set[str] = set()
-    funnel = Counter({stage: 0 for stage in FUNNEL})
-    for row in per_call:
-        outcome = _outcome(row)
-        outcomes[outcome] += 1
-        funnel["calls"] += 1
-        funnel["main_menu"] += bool(row.reached_main or row.has_guidance or row.reached_hotline)
-        funnel["topic_or_hotline"] += bool(row.has_guidance or row.reached_hotline)
-        funnel["helped"] += outcome in HELPED
-        if outcome == "abandoned":
-            abandoned.add(row.call_sid)
-        languages[row.chosen_language or row.language or "unknown"] += 1
-        if row.first_topic_at is not None and row.started_at is not None:
-            to_topic.append((_aware(row.first_topic_at) - _aware(row.started_at)).total_seconds())
-    last_nodes, edges = _walks(connection, in_period)
-    abandoned_at = Counter(last_nodes[sid] for sid in abandoned if sid in last_nodes)
-    node_counts: defaultdict[tuple[str, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
-    inputs: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    transfers: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    attempts: Counter[str] = Counter()
-    closed: Counter[str] = Counter()
-    for row in _counts(connection, in_period):
-        if row.kind == "input":
-            inputs[row.node]["all"] += row.total
-            inputs[row.node][row.input_mode or "dtmf"] += row.total
-            inputs[row.node]["no_match"] += row.total if row.unmatched else 0
-        elif row.kind in ("dial", "transfer", "closed"):
-            hotline = row.hotline or "unknown"
-            if row.kind == "dial":
-                transfers[hotline][row.status or "unknown"] += row.total
-            else:
-                (attempts if row.kind == "transfer" else closed)[hotline] += row.total
-        else:
-            total, distinct = node_counts[row.node, row.kind]
-            # distinct calls add up across rows of one node only when the other columns are empty,
-            # which they are for entries, silences and fallbacks
-            node_counts[row.node, row.kind] = (total + row.total, distinct + row.distinct_calls)
-    menu_figures = tuple(
-        MenuFigures(
-            node=node,
-            title=title,
-            kind=kind,
-            entries=node_counts[node, "enter"][0],
-            callers=node_counts[node, "enter"][1],
-            inputs=inputs[node]["all"],
-            no_inputs=node_counts[node, "no_input"][0],
-            no_matches=inputs[node]["no_match"],
-            fallbacks=node_counts[node, "fallback"][0],
-            abandoned_here=abandoned_at[node],
+) -> tuple[Figures, Figures]:
+    """The figures of [a, b) and of [b, c) for ``bounds`` = (a, b, c), from one read of the store.
+    ``topics``: the guidance nodes; ``menus``: node → (title, kind) for every node that listens for a
+    choice (language, menus and guidance); ``main_menu``: the node a caller reaches once the language
+    is chosen (the funnel's second stage)."""
+    start, middle, end = bounds
+    if digest.missing(connection, start, end):
+        digest.freshen(connection, start, end)
+    tallies = (_Tally(), _Tally())
+    topic_set = frozenset(topics)
+    for journey in digest.journeys(connection, bounds):
+        tallies[journey.later].add(journey, topic_set, main_menu)
+    left = _messages_left(connection, bounds)
+    return (
+        tallies[0].figures(start, middle, menus, topic_set, left[0]),
+        tallies[1].figures(middle, end, menus, topic_set, left[1]),
+    )
+
+
+class _Tally:
+    """One period's counts, added up journey by journey (each weighted by its number of calls)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.outcomes = Counter({name: 0 for name in OUTCOMES})
+        self.languages: Counter[str] = Counter()
+        self.funnel = Counter({stage: 0 for stage in FUNNEL})
+        self.to_topic: list[float] = []
+        self.entries: Counter[str] = Counter()
+        self.callers: Counter[str] = Counter()
+        self.abandoned_at: Counter[str] = Counter()
+        self.edges: Counter[tuple[str, str]] = Counter()
+        self.silences: Counter[str] = Counter()
+        self.fallbacks: Counter[str] = Counter()
+        self.inputs: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.transfers: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.attempts: Counter[str] = Counter()
+        self.closed: Counter[str] = Counter()
+
+    def add(self, journey: Journey, topics: frozenset[str], main_menu: str) -> None:
+        n, path = journey.calls, journey.path
+        first_topic = next((i for i, node in enumerate(path) if node in topics), None)
+        heard = first_topic is not None
+        if heard:
+            self.to_topic.extend(json.loads(seconds)[first_topic] for seconds in journey.timings)
+        outcome = _outcome(journey, heard)
+        self.calls += n
+        self.outcomes[outcome] += n
+        self.funnel["calls"] += n
+        self.funnel["main_menu"] += n * bool(main_menu in path or heard or journey.reached_hotline)
+        self.funnel["topic_or_hotline"] += n * bool(heard or journey.reached_hotline)
+        self.funnel["helped"] += n * (outcome in HELPED)
+        self.languages[journey.language or "unknown"] += n
+        for node, times in Counter(path).items():
+            self.entries[node] += n * times
+            self.callers[node] += n
+        for edge, times in Counter(itertools.pairwise(path)).items():
+            self.edges[edge] += n * times
+        if outcome == "abandoned" and path:
+            self.abandoned_at[path[-1]] += n
+        for kind, node, mode, unmatched, hotline, status, count in journey.tallies:
+            count *= n
+            if kind == "input":
+                self.inputs[node]["all"] += count
+                self.inputs[node][mode or "dtmf"] += count
+                self.inputs[node]["no_match"] += count if unmatched else 0
+            elif kind == "no_input":
+                self.silences[node] += count
+            elif kind == "fallback":
+                self.fallbacks[node] += count
+            elif kind == "dial":
+                self.transfers[hotline or "unknown"][status or "unknown"] += count
+            elif kind == "transfer":
+                self.attempts[hotline or "unknown"] += count
+            elif kind == "closed":
+                self.closed[hotline or "unknown"] += count
+
+    def figures(
+        self, since: datetime, until: datetime, menus: dict[str, tuple[str, str]], topics: frozenset[str], left: int
+    ) -> Figures:
+        menu_figures = tuple(
+            MenuFigures(
+                node=node,
+                title=title,
+                kind=kind,
+                entries=self.entries[node],
+                callers=self.callers[node],
+                inputs=self.inputs[node]["all"],
+                no_inputs=self.silences[node],
+                no_matches=self.inputs[node]["no_match"],
+                fallbacks=self.fallbacks[node],
+                abandoned_here=self.abandoned_at[node],
+            )
+            for node, (title, kind) in menus.items()
         )
-        for node, (title, kind) in menus.items()
-    )
-    topic_calls = {t: node_counts[t, "enter"][1] for t in topics if node_counts[t, "enter"][1]}
-    keypad = sum(v["dtmf"] for v in inputs.values())
-    speech = sum(v["speech"] for v in inputs.values())
-    left = connection.execute(
-        select(func.count()).select_from(messages).where(messages.c.call_sid.in_(in_period))
-    ).scalar_one()
-    return Figures(
-        since=since,
-        until=until,
-        calls=len(per_call),
-        languages=dict(languages.most_common()),
-        keypad_inputs=keypad,
-        speech_inputs=speech,
-        outcomes=dict(outcomes),
-        topics=dict(sorted(topic_calls.items(), key=lambda item: (-item[1], item[0]))),
-        menus=menu_figures,
-        transfers={hotline: dict(outcomes) for hotline, outcomes in transfers.items()},
-        transfer_attempts=dict(attempts),
-        after_hours_attempts=sum(closed.values()),
-        after_hours_by_hotline=dict(closed),
-        messages_left=int(left),
-        median_seconds_to_topic=round(statistics.median(to_topic), 1) if to_topic else None,
-        edges=edges,
-        funnel=dict(funnel),
-    )
-
-
-def _flag(condition) -> object:
-    return func.max(case((condition, 1), else_=0))
-
-
-def _per_call(connection: Connection, period, topics: Collection[str], main_menu: str) -> list:
-    kind = events.c.kind
-    topic_entry = and_(kind == "enter", events.c.node.in_(list(topics) or [""]))
-    query = (
-        select(
-            calls.c.call_sid,
-            calls.c.started_at,
-            calls.c.language,
-            _flag(kind.in_(("message", "recorded"))).label("has_message"),
-            _flag(and_(kind == "dial", events.c.status == "completed")).label("has_completed"),
-            _flag(kind == "transfer").label("has_transfer"),
-            _flag(topic_entry).label("has_guidance"),
-            _flag(and_(kind == "enter", events.c.node == main_menu)).label("reached_main"),
-            _flag(kind.in_(("transfer", "closed", "record"))).label("reached_hotline"),
-            func.max(case((kind == "language", events.c.language))).label("chosen_language"),
-            func.min(case((topic_entry, events.c.at))).label("first_topic_at"),
+        topic_calls = {t: self.callers[t] for t in topics if self.callers[t]}
+        return Figures(
+            since=since,
+            until=until,
+            calls=self.calls,
+            languages=dict(self.languages.most_common()),
+            keypad_inputs=sum(v["dtmf"] for v in self.inputs.values()),
+            speech_inputs=sum(v["speech"] for v in self.inputs.values()),
+            outcomes=dict(self.outcomes),
+            topics=dict(sorted(topic_calls.items(), key=lambda item: (-item[1], item[0]))),
+            menus=menu_figures,
+            transfers={hotline: dict(by_status) for hotline, by_status in self.transfers.items()},
+            transfer_attempts=dict(self.attempts),
+            after_hours_attempts=sum(self.closed.values()),
+            after_hours_by_hotline=dict(self.closed),
+            messages_left=left,
+            median_seconds_to_topic=round(statistics.median(self.to_topic), 1) if self.to_topic else None,
+            edges=dict(self.edges),
+            funnel=dict(self.funnel),
         )
-        .select_from(calls.outerjoin(events, events.c.call_sid == calls.c.call_sid))
-        .where(period)
-        .group_by(calls.c.call_sid, calls.c.started_at, calls.c.language)
-    )
-    return list(connection.execute(query))
 
 
-def _outcome(row) -> str:
+def _outcome(row: Journey, heard_guidance: bool) -> str:
     if row.has_message:
         return "message"
     if row.has_completed:
         return "transferred"
     if row.has_transfer:
         return "transfer_failed"
-    if row.has_guidance:
+    if heard_guidance:
         return "contained"
     return "abandoned"
 
 
-def _walks(connection: Connection, in_period) -> tuple[dict[str, str], dict[tuple[str, str], int]]:
-    """One pass over the entries of every call: each call's last node entered (where a caller who
-    gave up was when they did), and how often callers went from each node to each next one."""
-    order = (events.c.received_ns, events.c.seq)
-    steps = (
-        select(
-            events.c.call_sid,
-            events.c.node,
-            func.lag(events.c.node).over(partition_by=events.c.call_sid, order_by=order).label("previous"),
-            func.lead(events.c.node).over(partition_by=events.c.call_sid, order_by=order).label("following"),
-        )
-        .where(events.c.kind == "enter", events.c.call_sid.in_(in_period))
-        .subquery()
-    )
-    last: dict[str, str] = {}
-    edges: Counter[tuple[str, str]] = Counter()
-    for sid, node, previous, following in connection.execute(select(steps)):
-        if following is None:
-            last[sid] = node
-        if previous is not None:
-            edges[previous, node] += 1
-    return last, dict(edges)
-
-
-def _counts(connection: Connection, in_period) -> list:
-    """One pass over the period's other events: counts by kind, node, input mode, match, hotline and
-    dial status (entries, silences, fallbacks, inputs, transfers, dials, closed lines)."""
-    unmatched = case((and_(events.c.kind == "input", events.c.choice.is_(None)), literal(1)), else_=literal(0))
+def _messages_left(connection: Connection, bounds: tuple[datetime, datetime, datetime]) -> tuple[int, int]:
+    """Messages kept for calls that started in each of the two periods."""
+    start, middle, end = bounds
+    later = case((calls.c.started_at >= middle, 1), else_=0).label("later")
     query = (
-        select(
-            events.c.kind,
-            events.c.node,
-            events.c.input_mode,
-            unmatched.label("unmatched"),
-            events.c.hotline,
-            events.c.status,
-            func.count().label("total"),
-            func.count(events.c.call_sid.distinct()).label("distinct_calls"),
-        )
-        .where(
-            events.c.kind.in_(("enter", "no_input", "fallback", "input", "dial", "transfer", "closed")),
-            events.c.call_sid.in_(in_period),
-        )
-        .group_by(events.c.kind, events.c.node, events.c.input_mode, "unmatched", events.c.hotline, events.c.status)
+        select(later, func.count())
+        .select_from(messages.join(calls, calls.c.call_sid == messages.c.call_sid))
+        .where(and_(calls.c.started_at >= start, calls.c.started_at < end))
+        .group_by(later)  # by the label: PostgreSQL takes a repeated expression with new parameters as another
     )
-    return list(connection.execute(query))
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    counts = {bool(later): int(n) for later, n in connection.execute(query)}
+    return counts.get(False, 0), counts.get(True, 0)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from ivr.analytics.figures import Report
-from ivr.analytics.queries import figures
+from ivr.analytics.queries import periods
 from ivr.menu.model import InfoNode, LanguageNode, MenuNode, Tree
 
 
@@ -26,10 +26,10 @@ def build_report(engine: Engine, tree: Tree, since: datetime, until: datetime) -
         if isinstance(node, MenuNode | LanguageNode)
     }
     topics = [node_id for node_id, (_, kind) in menus.items() if kind == "info"]
-    with engine.connect() as connection:
-        shape = {"topics": topics, "menus": menus, "main_menu": tree.main_menu}
-        current = figures(connection, since, until, **shape)
-        previous = figures(connection, since - (until - since), since, **shape)
+    # begin(), not connect(): reading may remake stale call digests (``ivr.store.digest``)
+    with engine.begin() as connection:
+        bounds = (since - (until - since), since, until)
+        previous, current = periods(connection, bounds, topics=topics, menus=menus, main_menu=tree.main_menu)
     titles = {node.id: _title(node, lang) for node in tree.nodes.values()}
     names = {h_id: h.name.get(lang) for h_id, h in tree.hotlines.items()}
     return Report(tree.file, current, previous, titles, names)

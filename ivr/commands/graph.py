@@ -8,7 +8,6 @@ of a tree that cannot be served would be reviewed as if it could.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -17,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.analytics import build_report
 from ivr.analytics.html import traffic_of
 from ivr.call.checks import check_menu
-from ivr.commands.report import open_store, period
+from ivr.commands.report import open_existing_store, period
+from ivr.commands.store_options import add_store_options
 from ivr.commands.validate import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, format_diagnostic
 from ivr.menu.diagram import FORMATS, build, to_dot, to_mermaid, with_traffic
-from ivr.store.database import DEFAULT_URL
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,11 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--since", help="with --traffic: first day (ISO date, UTC; default: 7 days ago)")
     parser.add_argument("--until", help="with --traffic: end, exclusive (ISO date, UTC; default: now)")
-    parser.add_argument(
-        "--database",
-        default=os.environ.get("DATABASE_URL") or DEFAULT_URL,
-        help=f"with --traffic: the call store (default: $DATABASE_URL or {DEFAULT_URL})",
-    )
+    add_store_options(parser)  # with --traffic: --database-url, --spool-dir
+    parser.add_argument("--database", dest="database_url", help=argparse.SUPPRESS)  # its first name
     parser.set_defaults(func=run)
 
 
@@ -73,10 +69,19 @@ def run(args: argparse.Namespace) -> int:
     if args.traffic:
         try:
             since, until = period(args.since, args.until)
-            report = build_report(open_store(args.database), tree, since, until)
-        except (ValueError, SQLAlchemyError) as exc:
+        except ValueError as exc:
             print(f"ivr graph: --traffic: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        engine = open_existing_store(args, "graph")
+        if engine is None:
+            return EXIT_USAGE
+        try:
+            report = build_report(engine, tree, since, until)
+        except SQLAlchemyError as exc:
+            print(f"ivr graph: --traffic: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            engine.dispose()
         diagram = with_traffic(diagram, traffic_of(report.current))
     text = to_mermaid(diagram) if args.format == "mermaid" else to_dot(diagram)
     if args.output:

@@ -14,15 +14,16 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.analytics import build_report
 from ivr.analytics.html import render_html
 from ivr.analytics.text import render_text
 from ivr.call.checks import load_menu
+from ivr.commands.store_options import add_store_options, open_store, settings_of
 from ivr.menu.diagnostics import ConfigError
-from ivr.store.database import DEFAULT_URL, StoreConfigError, open_engine
+from ivr.store.database import sqlite_path
 
 FORMATS = ("text", "json", "html")
 
@@ -43,17 +44,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_store_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--menu`` and ``--database``, read from the service's own settings by default."""
+    """``--menu``, and the store options of ``ivr calls`` (``--database-url``, ``--spool-dir``), read
+    from the service's own settings by default."""
     parser.add_argument(
         "--menu",
         default=os.environ.get("MENU_FILE", "menus/wallet.yaml"),
         help="the menu file the line serves (default: $MENU_FILE or menus/wallet.yaml)",
     )
-    parser.add_argument(
-        "--database",
-        default=os.environ.get("DATABASE_URL") or DEFAULT_URL,
-        help=f"the call store (default: $DATABASE_URL or {DEFAULT_URL})",
-    )
+    add_store_options(parser)
+    parser.add_argument("--database", dest="database_url", help=argparse.SUPPRESS)  # its first name
 
 
 def period(since: str | None, until: str | None, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -65,26 +64,36 @@ def period(since: str | None, until: str | None, now: datetime | None = None) ->
     return start, end
 
 
-def open_store(url: str):
-    """The store's engine, or ``StoreConfigError`` saying how to create it."""
-    engine = open_engine(url)
-    if not inspect(engine).has_table("events"):
-        raise StoreConfigError(f"{url}: no call store there yet (run `ivr db upgrade`, or serve the line once)")
-    return engine
+def open_existing_store(args: argparse.Namespace, command: str) -> Engine | None:
+    """The store the service writes (SQLite upgraded on the spot, the spool forwarded first), or None
+    after one line on stderr. A SQLite file that does not exist is an error here, not a new empty
+    store: a report of a mistyped path would otherwise be a quiet report of zeros."""
+    path = sqlite_path(settings_of(args).database_url)
+    if path is not None and not path.exists():
+        print(f"ivr {command}: {path}: no call store there yet (run `ivr db upgrade`, or serve the line once)",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return open_store(args, command)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         since, until = period(args.since, args.until)
         tree = load_menu(args.menu)
-        engine = open_store(args.database)
-        report = build_report(engine, tree, since, until)
     except (ValueError, ConfigError) as exc:
         print(f"ivr report: {exc}", file=sys.stderr)
         return 2
+    engine = open_existing_store(args, "report")
+    if engine is None:
+        return 2
+    try:
+        report = build_report(engine, tree, since, until)
     except SQLAlchemyError as exc:
-        print(f"ivr report: cannot read the call store {args.database}: {exc}", file=sys.stderr)
+        reason = " ".join(str(exc.orig if getattr(exc, "orig", None) else exc).split())[:300]
+        print(f"ivr report: cannot read the call store ({reason})", file=sys.stderr)
         return 1
+    finally:
+        engine.dispose()
     if args.format == "json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
     elif args.format == "html":

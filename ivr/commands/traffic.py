@@ -9,6 +9,7 @@ gives the same calls.
 from __future__ import annotations
 
 import argparse
+import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
@@ -46,6 +47,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"ivr simulate: {exc}\n")
         return 2
     settings: dict[str, str] = {"USE_AUDIO": "false"}
+    # Simulated callers reach the transfers as a live line's do: through $SIP_TRUNK_HOST, or a stand-in
+    # host (``trunk.invalid``, a name reserved never to resolve, RFC 2606) when it is unset, as
+    # ``ivr paths`` does; the simulator answers the <Dial>, never the network.
+    settings["SIP_TRUNK_HOST"] = os.environ.get("SIP_TRUNK_HOST") or "trunk.invalid"
     if args.menu:
         settings["MENU_FILE"] = args.menu
     if args.auth_token:

@@ -5,7 +5,8 @@ Events are inserted with their ids and ``ON CONFLICT DO NOTHING``; the ``calls``
 and then updated field by field (a start fills the parties once, a status callback the end), and a
 message is inserted once per ``RecordingSid``. So records may arrive twice, late, or out of order
 between hosts (a call whose webhooks alternate between two hosts is forwarded by two processes),
-and the tables still say the same.
+and the tables still say the same. The touched calls' digests (``ivr.store.digest``) are made again
+in the same transaction, so a report never waits for them.
 """
 
 from __future__ import annotations
@@ -15,19 +16,14 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, and_, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
+from ivr.store import digest
 from ivr.store.schema import calls, events, messages
+from ivr.store.upsert import insert_for
 
 EVENT_COLUMNS = tuple(c.name for c in events.columns if c.name not in ("id", "call_sid", "at", "received_ns", "seq"))
 CALL_ONLY = ("from_number", "to_number", "recording_sid")  # kept in calls/messages, not in each event
-
-
-def insert_for(connection: Connection, table: Table) -> Insert:
-    """The dialect's INSERT, which knows ``ON CONFLICT``."""
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return module.insert(table)  # type: ignore[no-any-return]
 
 
 def ingest(connection: Connection, records: Iterable[Mapping[str, Any]], now: datetime | None = None) -> int:
@@ -114,6 +110,7 @@ def ingest(connection: Connection, records: Iterable[Mapping[str, Any]], now: da
             new_messages,
         )
     connection.execute(insert_for(connection, events).on_conflict_do_nothing(index_elements=[events.c.id]), event_rows)
+    digest.refresh(connection, touched)
     return len(event_rows)
 
 

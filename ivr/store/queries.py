@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, desc, func, select, update
 
-from ivr.store.schema import calls, events, messages
+from ivr.store.schema import call_digests, calls, events, messages
 
 
 @dataclass
@@ -119,6 +119,7 @@ def purge(connection: Connection, before: datetime, *, include_unhandled: bool =
         chunk = sids[start : start + 500]
         counts[1] += connection.execute(delete(events).where(events.c.call_sid.in_(chunk))).rowcount
         counts[2] += connection.execute(delete(messages).where(messages.c.call_sid.in_(chunk))).rowcount
+        connection.execute(delete(call_digests).where(call_digests.c.call_sid.in_(chunk)))
         counts[0] += connection.execute(delete(calls).where(calls.c.call_sid.in_(chunk))).rowcount
     return Purged(counts[0], counts[1], counts[2], kept)
 

@@ -7,6 +7,8 @@
   (after a crash, from two hosts) stores it once. Ordered by ``received_ns`` (the host's wall
   clock when the webhook arrived) then ``seq`` (its place within that webhook): the webhooks of
   one call are sequential, since Twilio waits for each answer before the next request.
+* ``call_digests``: one row per call, the journey in brief (``ivr.store.digest``), kept as events
+  arrive, so that a report reads one row per call rather than every event.
 * ``messages``: a recording left after hours, once Twilio reports it ``completed``; one per
   ``RecordingSid``; ``status`` new → handled; ``notified_at`` once the team's webhook took it.
 """
@@ -94,6 +96,23 @@ events = Table(
 )
 Index("ix_events_call", events.c.call_sid, events.c.received_ns, events.c.seq)
 Index("ix_events_at", events.c.at)
+
+call_digests = Table(
+    "call_digests",
+    metadata,
+    Column("call_sid", String(64), primary_key=True),
+    Column("source_updated_at", UtcDateTime(), nullable=False),  # calls.updated_at when the digest was made
+    Column("started_at", UtcDateTime()),  # calls.started_at, copied so a report reads this table alone
+    Column("language", String(16)),  # the last language the caller chose, else the call's
+    Column("has_message", Integer, nullable=False),  # 0/1: a message (recording) event
+    Column("has_completed", Integer, nullable=False),  # 0/1: a dial answered (DialCallStatus=completed)
+    Column("has_transfer", Integer, nullable=False),  # 0/1: a transfer attempt
+    Column("reached_hotline", Integer, nullable=False),  # 0/1: a transfer, a closed hotline or a record
+    Column("journey", Text, nullable=False),  # JSON: the nodes entered and the tallies (no times)
+    Column("timings", Text, nullable=False),  # JSON: seconds since the start, one per node entered
+)
+
+Index("ix_call_digests_started_at", call_digests.c.started_at)
 
 messages = Table(
     "messages",
