@@ -21,7 +21,9 @@ and the upgrade that added digests made them for the calls already stored. A cal
 the call's row (it touches ``updated_at`` first), so two hosts forwarding one call take turns and
 the later digest sees both hosts' events. ``freshen`` remakes any digest whose
 ``source_updated_at`` is not the call's ``updated_at`` (rows written around ``ingest``); a report
-runs it when the counts of calls and digests in its period differ.
+runs it when the counts of calls and digests in its period differ. A change to what a digest holds
+(this module's ``summary``) must come with a migration that remakes them (``freshen`` after clearing
+the table), or old calls keep the old meaning.
 """
 
 from __future__ import annotations
