@@ -8,6 +8,7 @@ simulated call at a closed hour, as a caller would leave it. Retries run on an i
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -75,7 +76,10 @@ def _leave_message(app) -> str:
     return call.engine.parties.call_sid
 
 
-def test_a_new_message_is_posted_signed_to_the_teams_receiver(sqlite_url: str, tmp_path: Path, receiver, capsys):
+def test_a_new_message_is_posted_signed_to_the_teams_receiver(
+    sqlite_url: str, tmp_path: Path, receiver, capsys, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO, logger="ivr.store")
     app = store_app(sqlite_url, tmp_path / "spool", SUNDAY_MORNING, NOTIFY_URL=receiver.url, NOTIFY_SECRET=SECRET)
     sid = _leave_message(app)
     flush(app)  # forwards the spool and runs the notifier once (its own thread may have been first)
@@ -99,6 +103,9 @@ def test_a_new_message_is_posted_signed_to_the_teams_receiver(sqlite_url: str, t
     assert len(receiver.posts) == 1
     [message] = cli_json(capsys, "messages", "--database-url", sqlite_url)
     assert message["notified_at"] and message["notify_attempts"] == 1 and message["notify_error"] is None
+    announced = [r.getMessage() for r in caplog.records if "announced" in r.getMessage()]
+    assert announced == [f"store: message {sent['id']} from ***5678 announced"]  # the log masks the caller
+    assert CALLER[1:] not in caplog.text
 
 
 def test_a_receiver_that_fails_is_retried_with_back_off(database_url: str, tmp_path: Path, receiver, capsys):
