@@ -83,6 +83,7 @@ class Recorder:
         self.writer: SpoolWriter | None = None
         self.forwarder: Forwarder | None = None
         self.notifier: Any = None
+        self._answering = threading.local()  # .waits: the current request's pending flushes (see ``durable``)
 
     # -- per process ------------------------------------------------------------------------
 
@@ -144,14 +145,49 @@ class Recorder:
             "ns": time.time_ns(),
             "events": [_complete(fact, params) for fact in facts],
         }
+        waits = getattr(self._answering, "waits", None)
         try:
             self.start()
             assert self.writer is not None
-            self.writer.append(record)
+            wait = self.writer.write(record, background=waits is not None)
         except Exception:
-            log.exception("store: could not write call %s's events to the spool; keeping them in memory", sid)
-            with self._lock:
-                self._unspooled.append(record)
+            self._keep(record)
+            return
+        if waits is None:
+            self._settle(record, wait)
+        else:
+            waits.append((record, wait))
+
+    def durable(self, wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+        """``wsgi_app``, returning its answer only once every record its request wrote is durable.
+
+        Inside it, ``record`` writes at once and starts the flush in the spool's sync thread; the
+        request goes on (the TwiML response, Flask's teardown) while the disk flushes, and the wait
+        comes last, before the server sends a byte: no answer leaves before its events are on disk,
+        but a sync worker no longer spends the whole flush idle after its work."""
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            waits: list[tuple[dict[str, Any], Callable[[], None]]] = []
+            self._answering.waits = waits
+            try:
+                return wsgi_app(environ, start_response)
+            finally:
+                self._answering.waits = None
+                for record, wait in waits:
+                    self._settle(record, wait)
+
+        return app
+
+    def _settle(self, record: dict[str, Any], wait: Callable[[], None]) -> None:
+        try:
+            wait()
+        except Exception:
+            self._keep(record)
+
+    def _keep(self, record: dict[str, Any]) -> None:
+        log.exception("store: could not write call %s's events to the spool; keeping them in memory", record["call"])
+        with self._lock:
+            self._unspooled.append(record)
 
     def flush(self) -> int:
         """Forward everything spooled so far, now, in this thread; returns the number of events."""

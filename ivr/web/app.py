@@ -102,6 +102,7 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     }
     app.register_blueprint(console_blueprint(settings, app.extensions["ivr"]), url_prefix="/console")
     if store is not None:
+        app.wsgi_app = store.durable(app.wsgi_app)  # type: ignore[method-assign]  # outermost: the wait comes last
         store.start()  # a new worker adopts what a dead one left in the spool, without waiting for a call
 
     def url_for(event: Event, state: CallState) -> str:
