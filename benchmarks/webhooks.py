@@ -1,25 +1,36 @@
-"""Webhook throughput and latency of the real service against the floor, under one load.
+"""Webhook throughput and latency of the real service against the floor, under one load, with the
+call store off and on (SQLite, PostgreSQL).
 
-    .venv/bin/python benchmarks/webhooks.py [--seconds 10] [--rounds 3] [--connections 8] [--json]
+    .venv/bin/python benchmarks/webhooks.py [--seconds 10] [--rounds 5] [--connections 8]
+        [--stores off,sqlite,postgresql,sqlite-nosync] [--before REF] [--json]
 
 Serves, each under gunicorn on a free 127.0.0.1 port with the same settings (2 sync workers, one
 per core of the reference machine):
 
-* **ours**: ``ivr.web:create_app()`` with ``MENU_FILE=menus/wallet.yaml`` and a
-  ``TWILIO_AUTH_TOKEN``, so every request's signature is checked;
+* **ours, <store>**: ``ivr.web:create_app()`` with ``MENU_FILE=menus/wallet.yaml`` and a
+  ``TWILIO_AUTH_TOKEN``, so every request's signature is checked; one server per ``--stores``
+  entry: ``off`` (``CALL_STORE=false``), ``sqlite`` (a fresh SQLite file, the default store),
+  ``postgresql`` (a throw-away cluster, ``tests/store/pg_cluster.py``, needs Debian's
+  ``postgresql``), and ``sqlite-nosync`` / ``postgresql-nosync`` (``SPOOL_SYNC=false``: the trade-off
+  of docs/store.md). Every store-on server spools to a fresh folder on the repository's disk, so
+  each request pays the real ``fdatasync``;
+* **ours, sqlite (REF)** with ``--before REF``: the same as ``ours, sqlite`` served from a temporary
+  worktree of commit ``REF``, so a change is measured before/after in one run;
 * **floor**: ``benchmarks/floor_app.py``, one constant TwiML document behind the same signature
   check: what Flask + gunicorn + HTTP + HMAC cost with no work at all;
 * **floor, unsigned**: the same without the check (one round, for reference);
-* **ours, uncached**: the real service with its document cache bypassed
+* **ours, uncached**: the real service (store off) with its document cache bypassed
   (``benchmarks/uncached_app.py``): every request runs the flow and renders, the cost of a
   request never seen before (one round, for reference).
 
 Each is driven by wrk with the same generated Lua script: ~500 signed, Twilio-shaped POSTs over a
 realistic mix (incoming, menus, info nodes, key presses, speech, silence, transfers, dial outcomes,
-bad input). Rounds alternate between the apps so that drift on the machine hits both. Before any
-load, every request of the mix is answered once in-process and must be 200 with TwiML that
-``validate_twiml`` accepts: a fast wrong answer is not a result. Prints req/s, p50 and p99 for each
-and the ratio ours / floor (goal: >= 0.90).
+bad input). Each round runs the floor, then every "ours" server, back to back, so that drift on the
+machine hits them alike; the ratio of each to its round's floor is taken per round and the median
+of the rounds reported. Before any load, every request of the mix is answered once in-process and
+must be 200 with TwiML that ``validate_twiml`` accepts: a fast wrong answer is not a result. The
+store-on servers must have stored every call they were sent. Prints req/s, worker CPU per request,
+p50 and p99 for each and the ratios ours / floor (goal: >= 0.90), with the load average.
 """
 
 from __future__ import annotations
@@ -28,9 +39,13 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,6 +55,7 @@ from harness import (  # the sibling module, importable however the script is st
     ROOT,
     WORKER_CLASS,
     WORKERS,
+    Server,
     WrkResult,
     gunicorn,
     machine,
@@ -52,12 +68,17 @@ from harness import (  # the sibling module, importable however the script is st
 GOAL = 0.90
 
 
+STORES = ("off", "sqlite", "postgresql", "sqlite-nosync", "postgresql-nosync")
+DEFAULT_STORES = "off,sqlite,postgresql,sqlite-nosync"
+MAIN_STORE = "sqlite"  # the README's deployment: what "ratio" reports
+
+
 def check_answers(mix: list, menu: Path, audio_dir: Path) -> None:
     """Every request of the mix, answered in-process by the real app, is 200 and valid TwiML."""
     from ivr.simulator import validate_twiml
     from ivr.web import create_app
 
-    client = create_app(service_settings(menu, audio_dir)).test_client()
+    client = create_app({**service_settings(menu, audio_dir), "CALL_STORE": "false"}).test_client()
     logging.getLogger("ivr").setLevel(logging.ERROR)  # the mix's bad input is repaired with a warning each
     for hook in mix:
         response = client.post(
@@ -76,17 +97,91 @@ def median_run(runs: list[WrkResult]) -> WrkResult:
     return sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
 
 
+@contextmanager
+def postgres() -> Iterator[Callable[[], str]]:
+    """A throw-away PostgreSQL cluster (the store tests' own), yielding "a fresh upgraded database"."""
+    sys.path.insert(0, str(ROOT / "tests" / "store"))
+    from pg_cluster import Cluster, LocalCluster, binaries
+
+    from ivr.store.database import open_engine
+    from ivr.store.migrate import upgrade
+
+    bin_dir = binaries()
+    if bin_dir is None:
+        raise SystemExit("--stores postgresql needs Debian's postgresql (bash scripts/setup.sh installs it)")
+    local = LocalCluster(bin_dir)
+
+    def fresh() -> str:
+        url = Cluster(local.url).fresh_database()
+        engine = open_engine(url)
+        upgrade(engine)  # what `ivr db upgrade` does before a PostgreSQL service starts
+        engine.dispose()
+        return url
+
+    try:
+        yield fresh
+    finally:
+        local.close()
+
+
+@contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """A temporary detached worktree of ``ref`` (removed after), to serve the code before a change."""
+    folder = Path(tempfile.mkdtemp(prefix="ivr-bench-before-"))
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), ref], check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def store_env(store: str, folder: Path, pg: Callable[[], str] | None) -> dict[str, str]:
+    """The settings of one "ours" variant; ``folder`` (on the repository's disk) holds its spool."""
+    if store == "off":
+        return {"CALL_STORE": "false"}
+    kind, _, nosync = store.partition("-")
+    url = f"sqlite:///{folder}/ivr.db" if kind == "sqlite" else (pg() if pg else "")
+    return {"DATABASE_URL": url, "SPOOL_DIR": str(folder / "spool"), "SPOOL_SYNC": "false" if nosync else "true"}
+
+
+def stored_calls(env: dict[str, str]) -> int:
+    """How many calls the variant's database holds (its spool forwarded first)."""
+    if env.get("CALL_STORE") == "false":
+        return 0
+    from sqlalchemy import func, select
+
+    from ivr.store.access import open_for_reading
+    from ivr.store.schema import calls
+
+    engine = open_for_reading(env["DATABASE_URL"], Path(env["SPOOL_DIR"]))
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(calls)).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="measured runs per app (median reported)")
+    parser.add_argument("--rounds", type=int, default=5, help="measured runs per app (median reported)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent wrk connections")
+    parser.add_argument("--stores", default=DEFAULT_STORES, help=f"'ours' variants, of {', '.join(STORES)}")
+    parser.add_argument("--before", metavar="REF", help="also serve 'ours, sqlite' from this commit")
+    parser.add_argument("--no-reference", action="store_true", help="skip the unsigned floor and uncached runs")
     parser.add_argument("--menu", type=Path, default=MENU)
     parser.add_argument(
         "--audio-dir", type=Path, default=ROOT / "audio", help="as served (prompts with a built file are <Play>ed)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args(argv)
+    stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    if unknown := [s for s in stores if s not in STORES]:
+        parser.error(f"--stores: unknown {', '.join(unknown)} (choose from {', '.join(STORES)})")
+    if args.before and MAIN_STORE not in stores:
+        parser.error(f"--before compares against 'ours, {MAIN_STORE}': keep {MAIN_STORE} in --stores")
 
     load_before = round(os.getloadavg()[0], 2)
     if load_before > 0.5:
@@ -100,35 +195,81 @@ def main(argv: list[str] | None = None) -> int:
     ours_env = service_settings(args.menu, audio)
     env = {k: ours_env[k] for k in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")}  # the floor apps need only these
     here = Path(__file__).resolve().parent
-    runs: dict[str, list[WrkResult]] = {"ours": [], "floor": [], "floor, unsigned": [], "ours, uncached": []}
-    with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
+    ours_names = [f"ours, {s}" for s in stores] + ([f"ours, {MAIN_STORE} ({args.before})"] if args.before else [])
+    runs: dict[str, list[WrkResult]] = {"floor": [], **{n: [] for n in ours_names}}
+    if not args.no_reference:
+        runs.update({"floor, unsigned": [], "ours, uncached": []})
+    loads: list[float] = []
+    stored: dict[str, int] = {}
+    var = ROOT / "var"
+    var.mkdir(exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp,
+        tempfile.TemporaryDirectory(prefix="bench-store-", dir=var) as disk,  # the spool's real disk
+        ExitStack() as resources,
+        ExitStack() as stack,
+    ):
         lua = write_lua(mix, Path(tmp) / "webhooks.lua")
-        with (
-            gunicorn("ivr.web:create_app()", ours_env) as ours,
-            gunicorn("floor_app:create_app()", env, pythonpath=here) as floor,
-            gunicorn("floor_app:create_app()", {**env, "FLOOR_SIGNED": "0"}, pythonpath=here) as unsigned,
-            gunicorn("uncached_app:create_app()", ours_env, pythonpath=here) as uncached,
-        ):
-            servers = {"ours": ours, "floor": floor, "floor, unsigned": unsigned, "ours, uncached": uncached}
-            for server in servers.values():  # warm-up: imports, first requests, CPU frequency
-                run_wrk(server.base, lua, seconds=2, connections=args.connections)
-            for _ in range(args.rounds):
-                for name in ("floor", "ours"):
-                    server = servers[name]
-                    run = run_wrk(server.base, lua, seconds=args.seconds, connections=args.connections, server=server)
-                    runs[name].append(run)
+        pg = resources.enter_context(postgres()) if any(s.startswith("postgresql") for s in stores) else None
+        before = resources.enter_context(checkout(args.before)) if args.before else None
+        servers: dict[str, Server] = {}
+        envs: dict[str, dict[str, str]] = {}
+        servers["floor"] = stack.enter_context(gunicorn("floor_app:create_app()", env, pythonpath=here))
+        for store in stores:
+            folder = Path(disk) / store
+            envs[f"ours, {store}"] = {**ours_env, **store_env(store, folder, pg)}
+        if before is not None:
+            envs[ours_names[-1]] = {**ours_env, **store_env(MAIN_STORE, Path(disk) / "before", pg)}
+        for name, variant in envs.items():
+            tree = before if name == ours_names[-1] and before is not None else None
+            servers[name] = stack.enter_context(gunicorn("ivr.web:create_app()", variant, pythonpath=tree))
+        if not args.no_reference:
+            unsigned = {**env, "FLOOR_SIGNED": "0"}
+            servers["floor, unsigned"] = stack.enter_context(
+                gunicorn("floor_app:create_app()", unsigned, pythonpath=here)
+            )
+            servers["ours, uncached"] = stack.enter_context(
+                gunicorn("uncached_app:create_app()", {**ours_env, "CALL_STORE": "false"}, pythonpath=here)
+            )
+        for server in servers.values():  # warm-up: imports, first requests, CPU frequency
+            run_wrk(server.base, lua, seconds=2, connections=args.connections)
+        for _ in range(args.rounds):
+            loads.append(round(os.getloadavg()[0], 2))
+            for name in ("floor", *ours_names):
+                server = servers[name]
+                runs[name].append(run_wrk(server.base, lua, seconds=args.seconds, connections=args.connections,
+                                          server=server))  # fmt: skip
+        if not args.no_reference:
             for name in ("floor, unsigned", "ours, uncached"):
                 server = servers[name]
                 runs[name].append(
                     run_wrk(server.base, lua, seconds=args.seconds, connections=args.connections, server=server)
                 )
-            errors = {name: sum(r.errors for r in results) for name, results in runs.items()}
+        errors = {name: sum(r.errors for r in results) for name, results in runs.items()}
+        stack.close()  # stop the servers (their exit forwards the spools), then count what they stored
+        stored = {name: stored_calls(variant) for name, variant in envs.items()}
+    mix_calls = len({hook.body.split("CallSid=")[1].split("&")[0] for hook in mix if "CallSid=" in hook.body})
+    # One wrk run sends the mix in order from a random offset: a run at least as long as the mix sent
+    # every call's webhooks, so every one of its calls must be in that server's store.
+    lost = {
+        name: mix_calls - n
+        for name, n in stored.items()
+        if "off" not in name and n < mix_calls and max(r.requests for r in runs[name]) >= len(mix)
+    }
     chosen = {name: median_run(results) for name, results in runs.items()}
-    # Each round ran floor then ours back to back: the ratio of a pair cancels what other processes
-    # on the machine did meanwhile, so the median of the pairs is the figure to trust.
-    pairs = list(zip(runs["floor"], runs["ours"], strict=True))
-    ratio = statistics.median(o.rps / f.rps for f, o in pairs)
-    cpu_ratio = statistics.median(f.worker_cpu_us / o.worker_cpu_us for f, o in pairs if o.worker_cpu_us)
+    # Each round ran the floor then every "ours" back to back: the ratio within a round cancels what
+    # other processes on the machine did meanwhile, so the median over the rounds is the figure to trust.
+    ratios = {}
+    for name in ours_names:
+        pairs = list(zip(runs["floor"], runs[name], strict=True))
+        ratios[name] = {
+            "ratio": round(statistics.median(o.rps / f.rps for f, o in pairs), 3),
+            "cpu_ratio": round(
+                statistics.median(f.worker_cpu_us / o.worker_cpu_us for f, o in pairs if o.worker_cpu_us), 3
+            ),
+            "pair_ratios": [round(o.rps / f.rps, 3) for f, o in pairs],
+        }
+    main_name = f"ours, {MAIN_STORE}" if MAIN_STORE in stores else ours_names[0]
     report = {
         "machine": machine(),
         "settings": {
@@ -140,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             "requests_in_mix": len(mix),
             "audio": f"{len(list(audio.glob('*.wav')))} files in {audio.name}/ (<Play> where built, else <Say>)",
             "menu": str(args.menu.relative_to(ROOT) if args.menu.is_relative_to(ROOT) else args.menu),
+            "stores": stores,
+            "before": args.before,
         },
         "apps": {
             name: {
@@ -153,17 +296,23 @@ def main(argv: list[str] | None = None) -> int:
             }
             for name, r in chosen.items()
         },
-        "ratio": round(ratio, 3),
-        "cpu_ratio": round(cpu_ratio, 3),
-        "pair_ratios": [round(o.rps / f.rps, 3) for f, o in pairs],
+        "ratios": ratios,
+        "main": main_name,
+        "ratio": ratios[main_name]["ratio"],
+        "cpu_ratio": ratios[main_name]["cpu_ratio"],
+        "pair_ratios": ratios[main_name]["pair_ratios"],
+        "stored_calls": stored,
+        "mix_calls": mix_calls,
+        "lost_calls": lost,
         "load_before": load_before,
+        "load_per_round": loads,
         "goal": GOAL,
     }
     if args.json:
         print(json.dumps(report))
     else:
         print_report(report)
-    return 1 if any(errors.values()) else 0
+    return 1 if any(errors.values()) or lost else 0
 
 
 def print_report(report: dict) -> None:
@@ -173,20 +322,24 @@ def print_report(report: dict) -> None:
         f"{s['rounds']} x {s['seconds']:g} s per app (median round); {s['requests_in_mix']} signed webhooks in the mix"
     )
     print(f"menu {s['menu']}; audio: {s['audio']}")
-    print(f"{'app':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU us/req':>12}{'errors':>8}   rounds (req/s)")
+    print(f"{'app':<30}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'CPU us/req':>11}{'errors':>7}   rounds (req/s)")
     for name, a in report["apps"].items():
         rounds = ", ".join(f"{x:.0f}" for x in a["rounds_rps"])
         print(
-            f"{name:<18}{a['rps']:>10.0f}{a['p50_ms']:>10.2f}{a['p99_ms']:>10.2f}{a['worker_cpu_us']:>12}"
-            f"{a['errors']:>8}   {rounds}"
+            f"{name:<30}{a['rps']:>8.0f}{a['p50_ms']:>8.2f}{a['p99_ms']:>8.2f}{a['worker_cpu_us']:>11}"
+            f"{a['errors']:>7}   {rounds}"
         )
-    pairs = ", ".join(f"{x:.2f}" for x in report["pair_ratios"])
-    print(f"per-round ratios ours/floor (req/s): {pairs}; load average before the run: {report['load_before']}")
-    verdict = "meets" if report["ratio"] >= report["goal"] else "BELOW"
-    print(
-        f"ours / floor, both signature-checked (median of rounds): {report['ratio']:.3f} in req/s "
-        f"({verdict} the {report['goal']:.2f} goal), {report['cpu_ratio']:.3f} in worker CPU per request"
-    )
+    print(f"load average (1 min): {report['load_before']} before the run, per round {report['load_per_round']}")
+    for name, r in report["ratios"].items():
+        verdict = "meets" if r["ratio"] >= report["goal"] else "BELOW"
+        pairs = ", ".join(f"{x:.2f}" for x in r["pair_ratios"])
+        print(
+            f"{name} / floor: {r['ratio']:.3f} in req/s ({verdict} the {report['goal']:.2f} goal), "
+            f"{r['cpu_ratio']:.3f} in worker CPU per request; rounds {pairs}"
+        )
+    for name, n in report["stored_calls"].items():
+        if "off" not in name:
+            print(f"{name}: {n} of the mix's {report['mix_calls']} calls in the store after the run")
     print("machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()))
 
 
