@@ -14,6 +14,7 @@ The modules, from the bottom up (only ``tts`` and ``build`` import pyttsx3; the 
   the menu's lexicon, keys by name, phone numbers digit by digit;
 - ``cache``: the content address of a prompt (text, voice, rate, output format) and its file name;
 - ``manifest``: ``audio/manifest.json``, the index from prompt to file, read and written atomically;
+- ``integrity``: is a file still what the build wrote (size, sha256, a regular file, no symlink)?
 - ``render``: one prompt, text to telephone WAV (the build's and the browser phone's one way to render);
 - ``build``: the incremental, parallel build; ``library``: the per-request lookup.
 The ``ivr audio`` command that drives them is ``ivr.commands.audio``.

@@ -4,8 +4,10 @@
 distinct (text, voice, rate), named by its content address (``ivr.audio.cache``), plus the manifest that
 maps each (text, language) to its file:
 
-- **Incremental.** A file's name covers everything its audio depends on, so a file that exists is
-  current: after editing one text, a rebuild renders exactly that text. Nothing else is compared.
+- **Incremental.** A file's name covers everything its audio depends on, so a file that is what the
+  manifest recorded (its size and sha256, ``ivr.audio.integrity``) is current: after editing one text,
+  a rebuild renders exactly that text. A file that differs (truncated, replaced, a symlink in its
+  place) or is missing is rendered again; hashing the whole folder costs about a tenth of a second.
 - **Parallel.** Renders run in a pool of worker processes, one per core by default, each with its own
   warm pyttsx3 engine kept for all its jobs (pyttsx3 is not thread-safe, so processes, not threads;
   started with *spawn*, see ``ivr.audio.tts``). Starting a worker costs about 140 ms, some ten renders'
@@ -29,12 +31,13 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from ivr.audio import Utterance
 from ivr.audio.cache import FORMAT, file_name, is_audio_file_name
+from ivr.audio.integrity import Fingerprint, problem
 from ivr.audio.manifest import (
     MANIFEST_NAME,
     TEMP_PREFIX,
@@ -64,7 +67,6 @@ class Spoken(Protocol):
 MIN_RENDERS_PER_WORKER = 8  # below this, starting a worker process costs more than it saves
 JOB_TIMEOUT_SECONDS = 60.0  # no render takes this long; a worker silent for this long is stuck
 LOCK_NAME = ".build.lock"
-MIN_WAV_BYTES = 45  # a WAV header alone is 44 bytes
 
 
 @dataclass(frozen=True)
@@ -152,23 +154,34 @@ def build(
     audio_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(audio_dir):
         _remove_temp_files(audio_dir)
-        old = _old_durations(audio_dir)
+        old = _old_entries(audio_dir)
         todo: dict[str, _Prompt] = {}
+        found: dict[str, Fingerprint] = {}
         for p in prompts:
-            if p.file not in todo and not _is_current(audio_dir / p.file):
-                todo[p.file] = p
-        durations, errors, workers = _render_all(list(todo.values()), audio_dir, jobs, progress)
+            if p.file in todo or p.file in found:
+                continue
+            previous = old.get(p.file)
+            reason, fingerprint = problem(audio_dir / p.file, previous.fingerprint if previous else None)
+            if reason is None and fingerprint is not None:
+                found[p.file] = fingerprint
+            else:
+                todo[p.file] = p  # missing, truncated, changed, or not a regular file: render it again
+        rendered, errors, workers = _render_all(list(todo.values()), audio_dir, jobs, progress)
 
         entries = []
         for p in prompts:
             if p.file in errors:
                 failures.append(Failure(p.text, p.lang, p.source, errors[p.file]))
                 continue
-            duration = durations.get(p.file)
-            if duration is None:
-                duration = old.get(p.file) or _read_duration(audio_dir / p.file)
+            if p.file in rendered:
+                duration, fingerprint = rendered[p.file]
+            else:
+                fingerprint = found[p.file]
+                previous = old.get(p.file)
+                duration = previous.duration if previous else _read_duration(audio_dir / p.file)
             source = str(p.source) if p.source is not None else None
-            entries.append(Entry(p.lang, p.text, p.file, p.voice, p.rate, round(duration, 3), source, p.phonetic))
+            entry = Entry(p.lang, p.text, p.file, p.voice, p.rate, round(duration, 3), source, p.phonetic)
+            entries.append(replace(entry, size=fingerprint.size, sha256=fingerprint.sha256))
         manifest = Manifest(FORMAT, tuple(entries))
         write_manifest(audio_dir, manifest)
         pruned = _prune(audio_dir, manifest.files())
@@ -176,7 +189,7 @@ def build(
     return BuildReport(
         audio_dir=audio_dir,
         prompts=len(prompts),
-        rendered=len(durations),
+        rendered=len(rendered),
         reused=len(prompts) - sum(1 for p in prompts if p.file in todo),
         pruned=pruned,
         failures=tuple(failures),
@@ -218,14 +231,24 @@ def _plan(
 def _check(prompts: list[_Prompt], failures: list[Failure], audio_dir: Path) -> BuildReport:
     """Everything a build would change, as lines a person can act on; nothing is rendered or written."""
     problems: list[str] = []
-    for p in prompts:
-        if not _is_current(audio_dir / p.file):
-            problems.append(f"{p.source or '(unknown source)'}: no audio yet for the {p.lang} prompt {p.text!r}")
     try:
         manifest = read_manifest(audio_dir)
     except ManifestError as exc:
         manifest = None
         problems.append(f"{audio_dir / MANIFEST_NAME}: {exc}")
+    records = {e.file: e.fingerprint for e in manifest.entries} if manifest is not None else {}
+    whole: set[str] = set()
+    for p in prompts:
+        reason, _ = problem(audio_dir / p.file, records.get(p.file))
+        if reason is None:
+            whole.add(p.file)
+        elif reason == "missing":
+            problems.append(f"{p.source or '(unknown source)'}: no audio yet for the {p.lang} prompt {p.text!r}")
+        else:
+            problems.append(
+                f"{audio_dir / p.file}: {reason}; a build renders it again (the {p.lang} prompt {p.text!r}"
+                f" at {p.source or '(unknown source)'})"
+            )
     wanted = {(p.lang, p.text, p.file) for p in prompts}
     durations: dict[tuple[str, str], float] = {}
     if manifest is None:
@@ -242,7 +265,7 @@ def _check(prompts: list[_Prompt], failures: list[Failure], audio_dir: Path) -> 
         durations = {
             (p.lang, p.text): known[(p.lang, p.text, p.file)]
             for p in prompts
-            if (p.lang, p.text, p.file) in known and _is_current(audio_dir / p.file)
+            if (p.lang, p.text, p.file) in known and p.file in whole
         }
     used = {p.file for p in prompts}
     for name in sorted(_audio_files(audio_dir) - used):
@@ -250,7 +273,7 @@ def _check(prompts: list[_Prompt], failures: list[Failure], audio_dir: Path) -> 
     return BuildReport(
         audio_dir=audio_dir,
         prompts=len(prompts),
-        reused=sum(1 for p in prompts if _is_current(audio_dir / p.file)),
+        reused=sum(1 for p in prompts if p.file in whole),
         failures=tuple(failures),
         out_of_date=tuple(problems),
         check=True,
@@ -261,10 +284,13 @@ def _check(prompts: list[_Prompt], failures: list[Failure], audio_dir: Path) -> 
 # -- rendering ----------------------------------------------------------------------------------
 
 
+Rendered = tuple[str, float, Fingerprint] | tuple[str, None, str]  # (file, seconds, fingerprint) or (file, None, error)
+
+
 def _render_all(
     todo: list[_Prompt], audio_dir: Path, jobs: int | None, progress: bool
-) -> tuple[dict[str, float], dict[str, str], int]:
-    """Render ``todo``; return durations and error messages by file name, and the processes used."""
+) -> tuple[dict[str, tuple[float, Fingerprint]], dict[str, str], int]:
+    """Render ``todo``; return (duration, fingerprint) and error messages by file name, and the processes used."""
     if not todo:
         return {}, {}, 0
     # Same voice together (a worker switches voice rarely), longest first (no long render left for last).
@@ -272,16 +298,16 @@ def _render_all(
     tasks = [(p.phonetic, p.voice, p.rate, str(audio_dir / p.file)) for p in todo]
     wanted = jobs if jobs is not None else (os.cpu_count() or 1)
     workers = max(1, min(wanted, len(tasks) // MIN_RENDERS_PER_WORKER))
-    durations: dict[str, float] = {}
+    durations: dict[str, tuple[float, Fingerprint]] = {}
     errors: dict[str, str] = {}
     bar = Progress(len(tasks), enabled=progress)
 
-    def collect(result: tuple[str, float | None, str | None]) -> None:
-        name, duration, error = result
-        if error is not None:
-            errors[name] = error
+    def collect(result: Rendered) -> None:
+        name, duration, outcome = result
+        if isinstance(outcome, Fingerprint) and duration is not None:
+            durations[name] = (duration, outcome)
         else:
-            durations[name] = duration or 0.0
+            errors[name] = str(outcome)
         bar.advance()
 
     try:
@@ -309,8 +335,9 @@ def _render_all(
     return durations, errors, workers
 
 
-def render_job(task: tuple[str, str, int, str]) -> tuple[str, float | None, str | None]:
-    """Render one prompt to its final path (in a worker or in this process): (file, duration, error)."""
+def render_job(task: tuple[str, str, int, str]) -> Rendered:
+    """Render one prompt to its final path (in a worker or in this process): (file, duration, fingerprint),
+    or (file, None, error). Writing replaces whatever had the name, a symlink included (not its target)."""
     from ivr.audio.render import render_prompt
 
     text, voice, rate, path = task
@@ -318,7 +345,7 @@ def render_job(task: tuple[str, str, int, str]) -> tuple[str, float | None, str 
     try:
         prompt = render_prompt(text, voice, rate)
         write_atomic(path, prompt.wav)
-        return name, prompt.seconds, None
+        return name, prompt.seconds, Fingerprint.of(prompt.wav)
     except Exception as exc:  # reported per prompt, with its source, by the caller
         return name, None, str(exc) or type(exc).__name__
 
@@ -337,13 +364,6 @@ def _exclusive(audio_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _is_current(path: Path) -> bool:
-    try:
-        return path.stat().st_size >= MIN_WAV_BYTES
-    except FileNotFoundError:
-        return False
-
-
 def _audio_files(audio_dir: Path) -> set[str]:
     try:
         return {name for name in os.listdir(audio_dir) if is_audio_file_name(name)}
@@ -351,15 +371,16 @@ def _audio_files(audio_dir: Path) -> set[str]:
         return set()
 
 
-def _old_durations(audio_dir: Path) -> dict[str, float]:
-    """Durations from the previous manifest, so reused files need not be opened."""
+def _old_entries(audio_dir: Path) -> dict[str, Entry]:
+    """The previous manifest's entries by file: each file's recorded fingerprint, and its duration so
+    a reused file need not be decoded."""
     try:
         manifest = read_manifest(audio_dir)
     except ManifestError:
         return {}
     if manifest is None or manifest.format != FORMAT:
         return {}
-    return {e.file: e.duration for e in manifest.entries}
+    return {e.file: e for e in manifest.entries}
 
 
 def _read_duration(path: Path) -> float:

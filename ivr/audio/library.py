@@ -7,7 +7,8 @@ directory), and if either moved, the next index is built and swapped in as one i
 request path and no per-call state; concurrent requests at worst each build the same new index.
 
 A file is returned only when it was rendered for exactly this text, voice, rate and output format
-(``ivr.audio.cache.FORMAT``). Anything else (a text edited since the last build, a voice changed in the
+(``ivr.audio.cache.FORMAT``), and is still a regular file of the size the manifest records.
+Anything else (a text edited since the last build, a voice changed in the
 config, a build from an older format, no audio directory at all) returns None, and the service says the
 text with ``<Say>`` instead: an out-of-date build makes the line sound different, never wrong.
 """
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio.cache import FORMAT
+from ivr.audio.integrity import Fingerprint
 from ivr.audio.manifest import ManifestError, manifest_path, read_manifest
 from ivr.menu.model import Language
 
@@ -34,6 +37,7 @@ class _Index:
     identity: tuple[int, ...] | None  # the manifest's (inode, mtime_ns, size) and the directory's mtime_ns
     by_prompt: dict[tuple[str, str, int], str]  # (text, voice, rate) -> file name
     files: frozenset[str]
+    recorded: dict[str, Fingerprint | None]  # file name -> its size and sha256 as the build wrote it
     checked_at: float  # time.monotonic() of the last stat
 
 
@@ -57,6 +61,10 @@ class AudioLibrary:
         """Every file the current manifest names: the only ones worth serving."""
         return self._current().files
 
+    def recorded(self, name: str) -> Fingerprint | None:
+        """The size and sha256 the manifest records for ``name`` (None: not listed, or not recorded)."""
+        return self._current().recorded.get(name)
+
     def _current(self) -> _Index:
         index = self._index
         now = time.monotonic()
@@ -66,7 +74,7 @@ class AudioLibrary:
         index = (
             self._load(identity)
             if identity != index.identity
-            else _Index(index.identity, index.by_prompt, index.files, now)
+            else _Index(index.identity, index.by_prompt, index.files, index.recorded, now)
         )
         self._index = index
         return index
@@ -83,14 +91,31 @@ class AudioLibrary:
     def _load(self, identity: tuple[int, ...] | None) -> _Index:
         now = time.monotonic()
         if identity is None:
-            return _Index(None, {}, _EMPTY_FILES, now)
+            return _Index(None, {}, _EMPTY_FILES, {}, now)
         try:
             manifest = read_manifest(self.audio_dir)
         except (ManifestError, OSError) as exc:
             log.warning("ignoring %s (prompts fall back to <Say>): %s", self._manifest, exc)
-            return _Index(identity, {}, _EMPTY_FILES, now)
+            return _Index(identity, {}, _EMPTY_FILES, {}, now)
         if manifest is None or manifest.format != FORMAT:
-            return _Index(identity, {}, _EMPTY_FILES, now)
-        present = set(os.listdir(self.audio_dir))  # a file deleted by hand is not served
-        by_prompt = {(e.text, e.voice, e.rate): e.file for e in manifest.entries if e.file in present}
-        return _Index(identity, by_prompt, frozenset(by_prompt.values()), now)
+            return _Index(identity, {}, _EMPTY_FILES, {}, now)
+        usable = {e.file for e in manifest.entries if self._usable(e.file, e.fingerprint)}
+        by_prompt = {(e.text, e.voice, e.rate): e.file for e in manifest.entries if e.file in usable}
+        recorded = {e.file: e.fingerprint for e in manifest.entries if e.file in usable}
+        return _Index(identity, by_prompt, frozenset(by_prompt.values()), recorded, now)
+
+    def _usable(self, name: str, recorded: Fingerprint | None) -> bool:
+        """Listed and still as the build wrote it, as far as a ``stat`` tells: a regular file (not a
+        symlink) of the recorded size. A file deleted, truncated or replaced by hand is said with
+        ``<Say>`` instead; the web checks again when serving (``ivr.web.audio_files``)."""
+        try:
+            info = os.lstat(self.audio_dir / name)
+        except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode):
+            log.warning("not serving %s: it is not a regular file (run `ivr audio build`)", name)
+            return False
+        if recorded is not None and info.st_size != recorded.size:
+            log.warning("not serving %s: %d bytes, the manifest says %d", name, info.st_size, recorded.size)
+            return False
+        return True

@@ -7,7 +7,9 @@ every instant the manifest a reader sees names only complete files, and a runnin
 a half-written prompt. Readers notice a rebuild by the manifest's mtime (``ivr.audio.library``).
 
 Entries are sorted (language, then text) so the file diffs readably and rewriting it with the same
-content is a no-op. This module is pure (no numpy, no pyttsx3): the request path imports it.
+content is a no-op. Each records its file's size and sha256 (``ivr.audio.integrity``), so a file
+changed on disk after the build (truncated, replaced, a symlink put in its place) is told apart.
+This module is pure (no numpy, no pyttsx3): the request path imports it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from ivr.audio.integrity import Fingerprint
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -40,6 +44,12 @@ class Entry:
     duration: float  # seconds
     source: str | None  # "menus/wallet.yaml:42": where the text is written
     phonetic: str = ""  # what the synthesizer was given (ivr.audio.phonetic): pinyin for Mandarin
+    size: int = 0  # bytes of the file as written (0: not recorded, a manifest from before they were)
+    sha256: str = ""  # of the file's bytes: --check and the build re-render a file that differs
+
+    @property
+    def fingerprint(self) -> Fingerprint | None:
+        return Fingerprint(self.size, self.sha256) if self.size and self.sha256 else None
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class Manifest:
                     duration=float(p["duration"]),
                     source=None if p.get("source") is None else str(p["source"]),
                     phonetic=str(p.get("phonetic", p["text"])),
+                    size=int(p.get("size", 0)),
+                    sha256=str(p.get("sha256", "")),
                 )
                 for p in data["prompts"]
             )

@@ -5,6 +5,13 @@ lists are served; everything else is 404: traversal (``../pyproject.toml``, ``%2
 paths, the manifest itself, temporary files of a build in progress, files no longer used. The name is
 checked before any path is built, so no user input ever reaches the filesystem.
 
+And only the file itself: it is opened with ``O_NOFOLLOW`` and must be a regular file
+(``ivr.audio.integrity.read_own``), so a symlink under a listed name (``-> /etc/passwd``) is 404, not
+followed out of ``audio/``; and it must have the size the manifest records, so a WAV truncated after
+the build is 404 (``ivr audio build`` repairs it) rather than a file whose header claims twice its
+length. The bytes sent are the ones checked (read once, at most a few hundred KB), so
+``Content-Length`` is their real length.
+
 A file's name is its content address (``ivr.audio.cache``): a changed prompt gets a new name, so a
 served file never changes. Responses say so (``Cache-Control: public, max-age=1 year, immutable``) and
 carry an ETag, so Twilio's media cache and browsers fetch each prompt once; ``If-None-Match`` gets 304
@@ -13,15 +20,20 @@ and ``Range`` requests (browsers' audio elements) get 206, both by ``flask.send_
 
 from __future__ import annotations
 
+import io
+import logging
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, send_file
 
 from ivr.audio.cache import is_audio_file_name
+from ivr.audio.integrity import Fingerprint, NotOurFile, read_own
 from ivr.audio.library import AudioLibrary
 
 MIMETYPE = "audio/wav"  # what Twilio's <Play> documents; browsers accept it too (audio/x-wav is the older alias)
 MAX_AGE_SECONDS = 365 * 24 * 3600
+
+log = logging.getLogger(__name__)
 
 
 def audio_blueprint(audio_dir: str | Path, library: AudioLibrary | None = None) -> Blueprint:
@@ -34,11 +46,31 @@ def audio_blueprint(audio_dir: str | Path, library: AudioLibrary | None = None) 
     def audio_file(name: str) -> Response:
         if not is_audio_file_name(name) or name not in known.files():
             abort(404)
-        path = root / name
-        if not path.is_file():  # listed, but deleted by hand since the manifest was read
+        try:
+            opened = read_own(root / name)
+        except FileNotFoundError:  # listed, but deleted by hand since the manifest was read
             abort(404)
-        response = send_file(path, mimetype=MIMETYPE, conditional=True, etag=True, max_age=MAX_AGE_SECONDS)
+        except NotOurFile as exc:
+            log.warning("refusing /audio/%s: %s (run `ivr audio build`)", name, exc.strerror)
+            abort(404)
+        recorded = known.recorded(name)
+        if recorded is not None and len(opened.data) != recorded.size:
+            log.warning("refusing /audio/%s: %d bytes, the manifest says %d", name, len(opened.data), recorded.size)
+            abort(404)
+        response = send_file(
+            io.BytesIO(opened.data),
+            mimetype=MIMETYPE,
+            conditional=True,
+            etag=_etag(name, recorded),
+            last_modified=opened.mtime,
+            max_age=MAX_AGE_SECONDS,
+        )
         response.cache_control.immutable = True
         return response
 
     return blueprint
+
+
+def _etag(name: str, recorded: Fingerprint | None) -> str:
+    """The content hash when the manifest has it, else the name (itself a hash of what is said)."""
+    return recorded.sha256 if recorded is not None else name.removesuffix(".wav")
