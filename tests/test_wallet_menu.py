@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,7 @@ SUNDAY_10AM = datetime(2026, 12, 6, 10, 0, tzinfo=SHANGHAI)
 SATURDAY_NOON = datetime(2026, 12, 5, 12, 0, tzinfo=SHANGHAI)
 SPRING_FESTIVAL_NOON = datetime(2027, 2, 6, 12, 0, tzinfo=SHANGHAI)  # 正月初一 2027, a Saturday
 LONGEST_SECONDS = 30.0
-MAX_OPTIONS = 6
+MAX_OPTIONS = 5  # with the global keys heard, at most 7 choices
 
 # Every topic the seed articles name, and the node that answers it.
 TOPICS = {
@@ -101,9 +102,10 @@ def tree(checked) -> Tree:
 
 @pytest.fixture(scope="module")
 def key_paths(tree) -> dict[str, tuple[str, ...]]:
-    """The shortest key presses from the main menu to every node reachable through menu options."""
-    paths: dict[str, tuple[str, ...]] = {tree.main_menu: ()}
-    queue = deque([tree.main_menu])
+    """The shortest key presses from the main menu to every node reachable through menu options
+    (and the help key, which leads to the wallets' customer service from anywhere)."""
+    paths: dict[str, tuple[str, ...]] = {tree.main_menu: (), tree.help: (tree.defaults.keys.help,)}
+    queue = deque([tree.main_menu, tree.help])
     while queue:
         node = tree.nodes[queue.popleft()]
         if not isinstance(node, MenuNode):
@@ -240,7 +242,6 @@ def test_the_help_key_leads_to_every_wallets_customer_service(tree, key_paths):
         tree.nodes[o.target].hotline for o in wallet_list.options if isinstance(tree.nodes[o.target], TransferNode)
     }
     assert hotlines == set(HOTLINE_NUMBERS)
-    assert any(o.target == TOPICS["bank cards (number on the back of the card)"] for o in wallet_list.options)
 
 
 def test_bank_card_guidance_points_to_the_back_of_the_card(tree):
@@ -252,31 +253,55 @@ def test_bank_card_guidance_points_to_the_back_of_the_card(tree):
 # --- what an info node offers next ------------------------------------------------------------
 
 
+def info_nodes_of(tree: Tree, node_id: str) -> list[str]:
+    """A topic's guidance nodes: its short answer, then the rest ("1 for the steps") as far as it goes."""
+    chain = [node_id]
+    while True:
+        node = tree.nodes[chain[-1]]
+        more = [o.target for o in node.options if o.action == "goto" and isinstance(tree.nodes[o.target], InfoNode)]
+        if not more or more[0] in chain:
+            return chain
+        chain.append(more[0])
+
+
 @pytest.mark.parametrize("topic", TOPICS)
-def test_after_guidance_the_caller_can_repeat_reach_customer_service_go_back_or_start_over(tree, key_paths, topic):
-    node_id = TOPICS[topic]
-    node = tree.nodes[node_id]
-    path = key_paths[node_id]
-    here = state_of(call(tree, "en-US", path)[-1])
-    outcomes = {o.action: o for o in node.options}
-    assert "main" in outcomes and "goto" in outcomes, f"{node_id} lacks a follow-up"
+def test_after_guidance_the_caller_hears_one_way_on_then_repeat_back_and_customer_service(tree, key_paths, topic):
+    """After guidance a caller hears at most one option (the rest of the topic, or the main menu), then
+    the global keys: hearing it again, back, and customer service (the help key), which no option repeats."""
+    keys = tree.defaults.keys
+    for node_id in info_nodes_of(tree, TOPICS[topic]):
+        node = tree.nodes[node_id]
+        path = key_paths[node_id]
+        steps = call(tree, "en-US", path)
+        here = state_of(steps[-1])
+        assert len(node.options) == 1, f"{node_id} offers {len(node.options)} ways on after its guidance"
+        (way_on,) = node.options
+        assert way_on.action in ("goto", "main"), f"{node_id}: option {way_on.key} is '{way_on.action}'"
+        assert way_on.target != tree.help, f"{node_id}: option {way_on.key} repeats the help key"
 
-    # hearing it again is the global repeat key, announced after the follow-ups
-    repeat_key = tree.defaults.keys.repeat
-    assert f"To hear this again, press {repeat_key}." in said(call(tree, "en-US", path)[-1])[-1].text
-    again = flow.respond(tree, here, CallerInput(digits=repeat_key), WEDNESDAY_10AM)
-    assert landing(again) == ("at", node_id, "") and said(again)[0].text == guidance(node, "en-US")
+        followup = said(steps[-1])[-1].text
+        for heard in (f"Press {keys.repeat} to repeat.", "Press star to go back.", f"Press {keys.help} for support."):
+            assert heard in followup, f"{node_id}: '{heard}' is not announced after the guidance"
+        again = flow.respond(tree, here, CallerInput(digits=keys.repeat), WEDNESDAY_10AM)
+        assert landing(again) == ("at", node_id, "") and said(again)[0].text == guidance(node, "en-US")
 
-    main = flow.respond(tree, here, CallerInput(digits=outcomes["main"].key), WEDNESDAY_10AM)
-    assert landing(main) == ("at", tree.main_menu, "")
+        on = landing(flow.respond(tree, here, CallerInput(digits=way_on.key), WEDNESDAY_10AM))
+        assert on == ("at", tree.main_menu if way_on.action == "main" else way_on.target, "")
 
-    service = flow.respond(tree, here, CallerInput(digits=outcomes["goto"].key), WEDNESDAY_10AM)
-    target = landing(service)
-    assert target == ("at", tree.help, "") or target[0] == "dialing", f"{node_id}: option leads to {target}"
+        service = flow.respond(tree, here, CallerInput(digits=keys.help), WEDNESDAY_10AM)
+        assert landing(service) == ("at", tree.help, "")
 
-    back = flow.respond(tree, here, CallerInput(digits=tree.defaults.keys.back), WEDNESDAY_10AM)
-    parent = call(tree, "en-US", path[:-1])[-1]
-    assert landing(back) == landing(parent), "back (*) returns to the menu the caller came from"
+        back = flow.respond(tree, here, CallerInput(digits=keys.back), WEDNESDAY_10AM)
+        parent = call(tree, "en-US", path[:-1])[-1]
+        assert landing(back) == landing(parent), "back (*) returns to where the caller came from"
+
+
+def test_a_long_topic_is_split_so_each_part_is_short_and_the_rest_is_one_key_away(tree, key_paths):
+    split = {t: info_nodes_of(tree, n) for t, n in TOPICS.items() if len(info_nodes_of(tree, n)) > 1}
+    assert len(split) >= 8, "the long topics (refunds, payments, security …) are split"
+    for topic, chain in split.items():
+        for first, rest in pairwise(chain):
+            assert key_paths[rest] == (*key_paths[first], "1"), f"{topic}: '{rest}' is not 1 after '{first}'"
 
 
 # --- speech -----------------------------------------------------------------------------------
