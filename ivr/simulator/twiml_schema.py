@@ -34,7 +34,9 @@ import difflib
 import re
 import xml.parsers.expat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+
+from ivr.simulator.twiml_tree import Node, ParsedTwiML, Problem, TextRun
+from ivr.simulator.value_checks import value_problems
 
 PARSE_FAILURE = 12100
 SCHEMA_WARNING = 12200
@@ -456,14 +458,14 @@ TEXT_ELEMENTS: frozenset[str] = (
 
 # Value types for the attributes whose values change what the call does.  From the attribute
 # tables of https://www.twilio.com/docs/voice/twiml/{gather,say,play,pause,dial,record,redirect,
-# reject}.  A wrong value is a schema violation (12200); Twilio then uses the default.
+# reject}.  A wrong value is a schema violation (12200); Twilio then uses the default.  Timeouts and
+# lengths with a code of their own (13313, 13212, 13216, 13611, 13612) are checked in value_checks.
 _POSITIVE_INT = "positive integer"
 _NON_NEGATIVE_INT = "integer >= 0"
 _BOOL = "true or false"
 _METHOD = "GET or POST"
 _VALUE_TYPES: dict[tuple[str, str], str] = {
     ("Gather", "numDigits"): _POSITIVE_INT,
-    ("Gather", "timeout"): _POSITIVE_INT,
     ("Gather", "method"): _METHOD,
     ("Gather", "actionOnEmptyResult"): _BOOL,
     ("Gather", "bargeIn"): _BOOL,
@@ -475,12 +477,8 @@ _VALUE_TYPES: dict[tuple[str, str], str] = {
     ("Play", "digits"): "digits 0-9, *, # and w",
     ("Pause", "length"): _NON_NEGATIVE_INT,
     ("Redirect", "method"): _METHOD,
-    ("Dial", "timeout"): _POSITIVE_INT,
-    ("Dial", "timeLimit"): _POSITIVE_INT,
     ("Dial", "method"): _METHOD,
     ("Dial", "hangupOnStar"): _BOOL,
-    ("Record", "timeout"): _NON_NEGATIVE_INT,
-    ("Record", "maxLength"): _POSITIVE_INT,
     ("Record", "method"): _METHOD,
     ("Record", "playBeep"): _BOOL,
     ("Record", "transcribe"): _BOOL,
@@ -520,87 +518,8 @@ def value_is_valid(element: str, attribute: str, value: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# The document tree
+# Parsing
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing Twilio would log about a document: its code, severity, line and message."""
-
-    code: int
-    severity: str  # "error" (Twilio cannot run the document) or "warning" (it runs what it can)
-    line: int
-    message: str
-    column: int | None = None
-    element: str | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column is not None else "")
-        return f"{self.severity.upper()} {self.code} ({where}): {self.message}"
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain data for JSON transcripts."""
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "line": self.line,
-            "column": self.column,
-            "element": self.element,
-            "message": self.message,
-        }
-
-
-class TextRun(str):
-    """Text between elements, remembering the line it started on (for problem reports)."""
-
-    line: int
-
-    def __new__(cls, value: str, line: int) -> TextRun:
-        run = super().__new__(cls, value)
-        run.line = line
-        return run
-
-
-@dataclass
-class Node:
-    """One TwiML element with the line it started on; ``children`` mixes text and elements."""
-
-    tag: str
-    attrs: dict[str, str]
-    line: int
-    column: int
-    children: list[Node | str] = field(default_factory=list)
-
-    def elements(self) -> list[Node]:
-        """The child elements, without the text between them."""
-        return [c for c in self.children if isinstance(c, Node)]
-
-    def iter_text(self) -> Iterator[str]:
-        """All text inside this element, SSML tags stripped, in document order."""
-        for child in self.children:
-            if isinstance(child, str):
-                yield child
-            else:
-                yield from child.iter_text()
-
-    @property
-    def text(self) -> str:
-        """The element's text with runs of whitespace collapsed, as a voice would read it."""
-        return " ".join("".join(self.iter_text()).split())
-
-
-@dataclass
-class ParsedTwiML:
-    """The result of parsing: the ``<Response>`` tree (None on a 12100) and every problem."""
-
-    root: Node | None
-    problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that stop Twilio from running the document."""
-        return [p for p in self.problems if p.severity == "error"]
 
 
 def _build_tree(data: bytes) -> tuple[Node | None, Problem | None]:
@@ -654,7 +573,8 @@ def parse_twiml(document: str | bytes) -> ParsedTwiML:
     if root.tag != "Response":
         message = f"Document parse failure: the root element must be <Response>, found <{root.tag}>"
         return ParsedTwiML(None, [Problem(PARSE_FAILURE, "error", root.line, message, root.column, root.tag)])
-    return ParsedTwiML(root, list(_schema_problems(root)))
+    problems = sorted([*_schema_problems(root), *value_problems(root, CHILDREN)], key=lambda p: p.line)
+    return ParsedTwiML(root, problems)
 
 
 def validate_twiml(document: str | bytes) -> list[Problem]:
@@ -662,7 +582,8 @@ def validate_twiml(document: str | bytes) -> list[Problem]:
 
     Returns an empty list for a clean document.  Errors have code 12100 (Twilio cannot run the
     document at all); warnings have code 12200 (an unknown or misplaced verb, an unknown or
-    misspelled attribute, a wrongly typed value).  Each carries the 1-based line of the
+    misspelled attribute, a wrongly typed value); the codes Twilio logs for values (13511 voice,
+    13512 language, 13224 number...) come from :mod:`.value_checks`.  Each carries the 1-based line of the
     offending element, so a test can print ``str(problem)`` and a person can find it.
     """
     return parse_twiml(document).problems

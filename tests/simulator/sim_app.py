@@ -18,7 +18,8 @@ from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-ZH = "zh-CN"
+ZH = "cmn-Hans-CN"  # what a <Gather> recognises (Twilio's speech-recognition languages)
+ZH_VOICE = {"voice": "Polly.Zhiyu", "language": "cmn-CN"}  # a voice that speaks Mandarin (Twilio's TTS table)
 TOKEN = "test-auth-token-0123456789abcdef"
 
 
@@ -61,9 +62,9 @@ def create_app(auth_token: str | None = None) -> Flask:
     def incoming() -> Response:
         r = VoiceResponse()
         g = Gather(num_digits=1, action="/voice/menu", input="dtmf speech", language=ZH, hints="退款, 人工")
-        g.say("欢迎致电示例钱包。退款请按1，人工服务请按2，留言请按3。", language=ZH)
+        g.say("欢迎致电示例钱包。退款请按1，人工服务请按2，留言请按3。", **ZH_VOICE)
         r.append(g)
-        r.say("我们没有收到您的输入，再见。", language=ZH)
+        r.say("我们没有收到您的输入，再见。", **ZH_VOICE)
         return _twiml(r)
 
     @app.post("/voice/menu")
@@ -72,26 +73,26 @@ def create_app(auth_token: str | None = None) -> Flask:
         speech = request.form.get("SpeechResult", "")
         r = VoiceResponse()
         if digits == "1" or "退款" in speech or "refund" in speech.lower():
-            r.say("正在为您转接退款专线。", language=ZH)
-            r.dial("95188", action="/voice/dial-done", timeout=20)
+            r.say("正在为您转接退款专线。", **ZH_VOICE)
+            r.dial("+8657195188", action="/voice/dial-done", timeout=20)
         elif digits == "2":
             r.say("Connecting you to an agent.", language="en-US", voice="woman")
             r.dial("+8657100000001")
             r.say("The agent call has ended. Goodbye.", language="en-US")
         elif digits == "3":
-            r.say("请在提示音后留言，按井号键结束。", language=ZH)
+            r.say("请在提示音后留言，按井号键结束。", **ZH_VOICE)
             r.record(action="/voice/recorded", max_length=30, finish_on_key="#")
-            r.say("没有录到留言。", language=ZH)
+            r.say("没有录到留言。", **ZH_VOICE)
         elif digits == "9":
             r.redirect("incoming")  # relative: resolves against /voice/menu
         elif digits == "8":
             r.redirect("/voice/deep/start")
         elif digits == "0":
-            r.say("再见。", language=ZH)
+            r.say("再见。", **ZH_VOICE)
             r.hangup()
             r.say("this must never be heard")
         else:
-            r.say("输入无效。", language=ZH)
+            r.say("输入无效。", **ZH_VOICE)
             r.redirect("/voice/incoming")
         return _twiml(r)
 
@@ -178,8 +179,8 @@ def create_app(auth_token: str | None = None) -> Flask:
     def speech() -> Response:
         r = VoiceResponse()
         g = r.gather(input="speech", action="/voice/echo", language=ZH)
-        g.say("请说出您的问题。", language=ZH)
-        g.say("例如：退款。", language=ZH)
+        g.say("请说出您的问题。", **ZH_VOICE)
+        g.say("例如：退款。", **ZH_VOICE)
         return _twiml(r)
 
     @app.post("/voice/prompts")
@@ -189,7 +190,7 @@ def create_app(auth_token: str | None = None) -> Flask:
         r.play("/audio/tone.wav", loop=2)
         r.pause(length=2)
         r.pause()
-        r.say("你好", language=ZH, voice="Polly.Zhiyu")
+        r.say("你好", **ZH_VOICE)
         return _twiml(r)
 
     @app.get("/audio/tone.wav")

@@ -47,7 +47,7 @@ def test_later_requests_say_in_progress_and_keep_the_same_call_sid(app):
 def test_heard_holds_the_prompts_since_the_last_input_with_language(app):
     call = sim(app).call()
     assert "退款请按1" in call.heard
-    assert call.languages == ["zh-CN"]
+    assert call.languages == ["cmn-CN"]
     assert call.waiting_for == "gather"
     call.press("1")
     assert "退款请按1" not in call.heard
@@ -59,7 +59,7 @@ def test_say_play_pause_defaults_and_relative_play_urls(app):
     says = call.transcript.of_kind("say")
     assert [(e.data["text"], e.data["loop"], e.data["voice"], e.data["language"]) for e in says] == [
         ("Hello", 2, "man", "en-US"),  # Twilio's defaults: voice man, language en-US
-        ("你好", 1, "Polly.Zhiyu", "zh-CN"),
+        ("你好", 1, "Polly.Zhiyu", "cmn-CN"),
     ]
     assert call.played == ["http://localhost/audio/tone.wav"]
     assert call.transcript.of_kind("play")[0].data["loop"] == 2
@@ -122,7 +122,7 @@ def test_timeout_after_some_digits_submits_them(app):
 
 def test_speech_posts_speech_result_and_confidence(app):
     call = sim(app, "/voice/speech").call()
-    assert call.languages == ["zh-CN"]
+    assert call.languages == ["cmn-CN"]
     call.say("我要退款", confidence=0.87)
     assert "SpeechResult=我要退款 Confidence=0.87" in call.heard
 
@@ -135,7 +135,7 @@ def test_keys_are_ignored_by_a_speech_only_gather(app):
 
 def test_speech_reaches_the_menu_when_input_allows_it(app):
     call = sim(app).call().say("退款", confidence=0.9)
-    assert call.dialed == "95188"
+    assert call.dialed == "+8657195188"
     assert call.waiting_for == "dial"
 
 
@@ -194,7 +194,7 @@ def test_a_redirect_loop_ends_the_call_with_a_clear_report(app):
 
 def test_dial_with_action_posts_the_outcome(app):
     call = sim(app).call().press("1")
-    assert call.dialed == "95188" and call.waiting_for == "dial"
+    assert call.dialed == "+8657195188" and call.waiting_for == "dial"
     call.dial_outcome("busy")
     assert call.requests[-1]["url"] == "http://localhost/voice/dial-done"
     assert "DialCallStatus=busy DialCallDuration=0 DialCallSid=CA" in call.heard

@@ -63,7 +63,7 @@ def test_a_scripted_clean_call_exits_0(live_app):
     _app, base = live_app
     status, out = simulate([f"{base}/voice/incoming", "--auth-token", TOKEN, "--script", "1 dial:busy"])
     assert status == 0
-    assert "DIAL  95188" in out and "DialCallStatus=busy" in out
+    assert "DIAL  +8657195188" in out and "DialCallStatus=busy" in out
     assert "\033[" not in out  # not a terminal: no colour codes
 
 
@@ -149,7 +149,7 @@ def test_interactive_silence_speech_and_end_of_input(live_app):
     _app, base = live_app
     status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN, "--lang", "en-US"], stdin="say 退款 0.8\n")
     assert status == 0
-    assert "recognises zh-CN" in out  # --lang en-US speaking into a zh-CN recogniser is flagged
+    assert "recognises cmn-Hans-CN" in out  # --lang en-US speaking into a cmn-Hans-CN recogniser is flagged
     assert "SpeechResult=退款 Confidence=0.8" in out
 
 

@@ -35,7 +35,7 @@ def test_reject_default_reason_ends_no_answer():
 
 
 def test_dial_without_action_and_nothing_after_it_ends_the_call():
-    c = call({"/voice": "<Response><Dial>95188</Dial></Response>"}).dial_outcome("no-answer")
+    c = call({"/voice": "<Response><Dial>+8657195188</Dial></Response>"}).dial_outcome("no-answer")
     assert c.ended and c.end_reason == "end of document"
     assert len(c.requests) == 1
 

@@ -13,7 +13,7 @@ MENU = (
 )
 DOCS = {
     "/voice": MENU,
-    "/menu": "<Response><Say>ringing</Say><Dial action='/dialed'>95188</Dial></Response>",
+    "/menu": "<Response><Say>ringing</Say><Dial action='/dialed'>+8657195188</Dial></Response>",
     "/dialed": '<Response><Gather action="/after"><Say>again?</Say></Gather><Say>bye</Say><Hangup/></Response>',
     "/after": "<Response><Say>done</Say><Hangup/></Response>",
 }

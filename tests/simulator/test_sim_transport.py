@@ -13,7 +13,7 @@ from ivr.simulator.transport import HttpTransport, WsgiTransport, sign
 def test_in_process_requests_pass_the_apps_real_signature_check(app):
     call = Simulator(app, auth_token=TOKEN, entry_path="/voice/incoming").call().press("1")
     assert [r["status"] for r in call.requests] == [200, 200]
-    assert call.dialed == "95188"
+    assert call.dialed == "+8657195188"
 
 
 def test_a_wrong_token_gets_403_and_the_simulator_reports_11200(app):

@@ -15,8 +15,8 @@ from ivr.simulator.twiml_schema import ATTRIBUTES, CHILDREN
 
 GOOD = """<?xml version="1.0" encoding="UTF-8"?>
 <Response>
-  <Gather numDigits="1" action="/menu" finishOnKey="#" timeout="5" input="dtmf speech" language="zh-CN">
-    <Say language="zh-CN" voice="Polly.Zhiyu">退款请按<break time="300ms"/>1</Say>
+  <Gather numDigits="1" action="/menu" finishOnKey="#" timeout="5" input="dtmf speech" language="cmn-Hans-CN">
+    <Say language="cmn-CN" voice="Polly.Zhiyu">退款请按<break time="300ms"/>1</Say>
     <Play loop="2">https://example.com/a.wav</Play>
     <Pause length="1"/>
   </Gather>
@@ -83,7 +83,7 @@ def test_stray_text_in_response_is_12200():
 def test_twiml_built_with_the_helper_library_validates_clean():
     r = VoiceResponse()
     g = Gather(num_digits=1, action="/m", input="dtmf speech", action_on_empty_result=True, speech_timeout="auto")
-    g.say("hi", language="zh-CN")
+    g.say("hi", language="cmn-CN", voice="Polly.Zhiyu")
     g.pause(length=1)
     r.append(g)
     d = Dial(caller_id="+8657100000000", timeout=10, action="/d")
