@@ -228,6 +228,10 @@ def create_app(auth_token: str | None = None) -> Flask:
     def broken() -> Response:
         return _twiml('<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <Say>unclosed\n</Response>\n')
 
+    @app.post("/voice/bad-voice")
+    def bad_voice() -> Response:
+        return _twiml('<Response><Say voice="Polly.Zhiyou" language="cmn-CN">你好</Say></Response>')
+
     @app.post("/voice/typo")
     def typo() -> Response:
         return _twiml(

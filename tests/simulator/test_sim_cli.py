@@ -74,6 +74,13 @@ def test_a_call_with_invalid_twiml_exits_non_zero(live_app):
     assert "WARNING 12200" in out and "numdigits" in out
 
 
+def test_a_voice_twilio_does_not_have_is_13511_and_exits_non_zero(live_app):
+    _app, base = live_app
+    status, out = simulate([f"{base}/voice/bad-voice", "--auth-token", TOKEN, "--script", ""])
+    assert status == 1
+    assert "WARNING 13511" in out and "Polly.Zhiyou" in out
+
+
 def test_a_malformed_document_exits_non_zero(live_app):
     _app, base = live_app
     status, out = simulate([f"{base}/voice/broken", "--auth-token", TOKEN, "--script", ""])
@@ -232,7 +239,6 @@ def test_a_terminal_gets_coloured_prompts(live_app, monkeypatch):
     out = FakeTerminal()
     assert sim_cli.run(args, stdin=io.StringIO(), stdout=out) == 0
     assert "\033[1;32m" in out.getvalue()  # <Say> lines in bold green
-
 
 
 def test_text_mode_shows_the_words_of_prompts_that_would_be_played(tmp_path, capsys, monkeypatch):
