@@ -46,17 +46,20 @@ td:first-child,th:first-child{text-align:left}.kpis{display:flex;flex-wrap:wrap;
 def render_html(report: Report, tree: Tree | None = None) -> str:
     """The whole page. With ``tree``, the menu diagram coloured by this period's drop-off is included."""
     now = report.current
-    return "\n".join(
-        [
-            "<!doctype html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            f"<title>Line report {now.since:%Y-%m-%d} to {now.until:%Y-%m-%d}</title>",
-            f"<style>{STYLE}</style></head><body>",
-            f"<h1>Line report: {escape(report.menu_file)}</h1>",
-            report_sections(report, tree),
-            "</body></html>",
-        ]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                "<!doctype html>",
+                '<html lang="en"><head><meta charset="utf-8">',
+                f"<title>Line report {now.since:%Y-%m-%d} to {now.until:%Y-%m-%d}</title>",
+                f"<style>{STYLE}</style></head><body>",
+                f"<h1>Line report: {escape(report.menu_file)}</h1>",
+                report_sections(report, tree),
+                "</body></html>",
+            ]
+        )
+        + "\n"
+    )
 
 
 def report_sections(report: Report, tree: Tree | None = None) -> str:
@@ -136,9 +139,11 @@ def _transfers_table(report: Report, figures: Figures) -> str:
     if not hotlines:
         return '<p class="empty">No transfers in this period.</p>'
     statuses = sorted({s for outcomes in figures.transfers.values() for s in outcomes})
-    head = "<table><thead><tr><th>hotline</th><th>dialled</th>" + "".join(
-        f"<th>{escape(s)}</th>" for s in statuses
-    ) + "<th>reached while closed</th></tr></thead><tbody>"
+    head = (
+        "<table><thead><tr><th>hotline</th><th>dialled</th>"
+        + "".join(f"<th>{escape(s)}</th>" for s in statuses)
+        + "<th>reached while closed</th></tr></thead><tbody>"
+    )
     body = "".join(
         f"<tr><td>{escape(report.hotline_names.get(h, h))}</td><td>{figures.transfer_attempts.get(h, 0)}</td>"
         + "".join(f"<td>{figures.transfers.get(h, {}).get(s, 0)}</td>" for s in statuses)

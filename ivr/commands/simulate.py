@@ -117,6 +117,10 @@ def register(subparsers: Any) -> None:
         help="in-process only: speak every prompt with <Say>, not pre-rendered audio, so its words are shown",
     )
     parser.add_argument("--status-callback", help="URL or path that receives the final CallStatus")
+    parser.add_argument(
+        "--fallback-url",
+        help="the number's Voice fallback URL (or a path): requested, as Twilio does, when a fetch fails",
+    )
     parser.add_argument("--transcript", metavar="FILE", help="write the call transcript as JSON")
     parser.add_argument("--speak", action="store_true", help="play what the caller hears on this machine's speakers")
     parser.add_argument("--record", metavar="WAV", help="write everything the caller heard into one WAV file")
@@ -347,6 +351,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
         # In-process, the call's end goes to the project's own status callback, as the phone number's
         # "call status changes" webhook would send it (docs/store.md).
         status_callback=args.status_callback or (None if args.url else "/voice/status"),
+        fallback_url=args.fallback_url,
         strict=False,
     )
     printer = Printer(out, _wants_color(out))

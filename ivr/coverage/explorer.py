@@ -73,6 +73,9 @@ BASE_URL = "http://localhost"
 Strategy = Literal["fork", "replay"]
 AppFactory = Callable[[Moment], Any]  # a moment -> a WSGI app whose clock reads that moment
 
+#: Twilio codes for a webhook fetch that failed (connection/15 s, 4xx/5xx, 64 kB, Content-Type, generic).
+HTTP_CODES = frozenset(["11200", "11205", "11217", "11750", "12300"])
+
 
 # --- what the walk keeps ------------------------------------------------------------------------
 
@@ -355,7 +358,7 @@ class Explorer:
         url = source.url if source else self.simulators[moment.name].entry_url
         for problem in call.problems[problems_before:]:
             code = str(problem["code"])
-            kind = "http" if code == "11200" else "simulator guard" if code.startswith("simulator:") else "twiml"
+            kind = "http" if code in HTTP_CODES else "simulator guard" if code.startswith("simulator:") else "twiml"
             where = f" line {problem['line']}" if problem.get("line") else ""
             self._find(
                 "error", kind, f"{problem['severity']} {problem['code']}{where}: {problem['message']}",

@@ -23,8 +23,9 @@ from ivr.simulator.caller import CallerAction, DialOutcome, Press, Silence, Spea
 from ivr.simulator.transcript import Event
 
 #: The dial outcomes tried at every ``<Dial>`` (Twilio's DialCallStatus values that mean something
-#: different to a caller; ``canceled`` only happens when the caller hangs up first).
-DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed")
+#: different to a caller; ``canceled`` is what the action hears when the caller hangs up first, and
+#: the app must answer it like any other outcome).
+DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 KEYS = "0123456789*#"
 MESSAGE_WORDS = "my number is 138 0000 0000, please call me back"
 

@@ -47,7 +47,7 @@ TRANSFER_FIELDS = {
         default=DEFAULT_SIP_URI,
     ),
     "caller_id": Field(
-        "the caller ID of every transfer: E.164 (\"+1 415 555 0100\"), or for sip a name without spaces;"
+        'the caller ID of every transfer: E.164 ("+1 415 555 0100"), or for sip a name without spaces;'
         " default: the line's own number",
         string_of(),
     ),

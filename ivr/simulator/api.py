@@ -10,8 +10,9 @@
     call.dial_outcome("busy")
 
 By default a simulator is *strict*: the moment the app returns TwiML that Twilio would log a
-problem for (12100 parse failure, 12200 schema warning such as a misspelled attribute, 11200
-fetch failure) or the call trips a simulator guard, the step raises :class:`CallProblem`.
+problem for (12100 parse failure, 12200 schema warning such as a misspelled attribute, a value
+Twilio rejects such as 13511 for an unknown voice, 11205/11217/11750/12300 fetch failures) or
+the call trips a simulator guard, the step raises :class:`CallProblem`.
 That is the point of the simulator -- a typo like ``numdigits`` makes Twilio silently use the
 default, and a test should fail on it.  Tests that study failure behaviour pass
 ``strict=False`` and look at ``call.problems``.
@@ -21,6 +22,7 @@ Every failure message ends with the readable transcript of the call.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
@@ -52,8 +54,10 @@ class Simulator:
     webhook path: for an app it defaults to ``/voice/incoming``; for a URL it is resolved
     against that URL (default: the URL itself).  With ``auth_token`` every request is signed
     like Twilio signs it.  ``status_callback`` (a URL or a path relative to the entry URL)
-    receives the final ``CallStatus`` and ``CallDuration``.  ``seed`` makes the SIDs
-    reproducible.
+    receives the final ``CallStatus`` and ``CallDuration``.  ``fallback_url`` (a URL or a path
+    relative to the entry URL) is the number's Voice fallback URL: Twilio requests it when a
+    fetch fails (11205, 11217, 11750, 12300, 12100).  ``seed`` makes the SIDs reproducible.
+    ``clock`` (seconds, default ``time.monotonic``) times each response against Twilio's 15 s.
     """
 
     def __init__(
@@ -71,6 +75,9 @@ class Simulator:
         limits: Limits | None = None,
         seed: int | None = None,
         account_sid: str | None = None,
+        fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.target = target
         self.auth_token = auth_token
@@ -82,6 +89,9 @@ class Simulator:
         else:
             self.entry_url = urljoin(base_url, entry_path or DEFAULT_ENTRY_PATH)
         self.status_callback = urljoin(self.entry_url, status_callback) if status_callback else None
+        self.fallback_url = urljoin(self.entry_url, fallback_url) if fallback_url else None
+        self.fallback_method = fallback_method
+        self.clock = clock
         self.method = method
         self.strict = strict
         self.limits = limits or Limits()
@@ -107,6 +117,9 @@ class Simulator:
             status_callback=self.status_callback,
             limits=self.limits,
             sids=self._sids,
+            fallback_url=self.fallback_url,
+            fallback_method=self.fallback_method,
+            clock=self.clock,
         )
 
     def call(self, *, from_: str | None = None, to: str | None = None) -> Call:

@@ -9,7 +9,8 @@ returns (:class:`Fetch`, :data:`CONTINUE`) and raises (:class:`CallOver`) live h
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,9 @@ class EngineCore:
         status_callback_method: str = "POST",
         limits: Limits | None = None,
         sids: SidFactory | None = None,
+        fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.transport = transport
         self.entry_url = entry_url
@@ -94,6 +98,9 @@ class EngineCore:
         self.status_callback_method = status_callback_method.upper()
         self.limits = limits or Limits()
         self.sids = sids or SidFactory()
+        self.fallback_url = fallback_url  # the number's Voice fallback URL, used when a fetch fails
+        self.fallback_method = fallback_method.upper()
+        self.clock = clock  # wall-clock seconds, to time each response against Twilio's 15 s
         self.transcript = Transcript(parties.call_sid)
         self.problems: list[dict[str, Any]] = []
         self.now = 0.0

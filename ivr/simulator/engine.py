@@ -33,7 +33,7 @@ from dataclasses import replace
 
 from ivr.simulator.call_core import CallOver, CallStateError, Continue, Fetch, Limits, VerbStart
 from ivr.simulator.caller import CallerAction, CallState, Ended, HangUp, Press, Silence, Speak, Waiting
-from ivr.simulator.fetching import APPLICATION_ERROR_MESSAGE, Fetching
+from ivr.simulator.fetching import APPLICATION_ERROR_MESSAGE
 from ivr.simulator.timing import speech_seconds
 from ivr.simulator.twiml_schema import Node
 from ivr.simulator.verbs.control import ControlVerbs
@@ -44,7 +44,7 @@ from ivr.simulator.verbs.record import RecordVerb
 __all__ = ["APPLICATION_ERROR_MESSAGE", "CallEngine", "CallStateError", "Fetch", "Limits", "speech_seconds"]
 
 
-class CallEngine(Fetching, ControlVerbs, GatherVerb, RecordVerb, DialVerb):
+class CallEngine(ControlVerbs, GatherVerb, RecordVerb, DialVerb):
     """One simulated inbound call.  Create, :meth:`start`, then :meth:`send` caller actions."""
 
     # -- driving -----------------------------------------------------------------------------
@@ -93,6 +93,9 @@ class CallEngine(Fetching, ControlVerbs, GatherVerb, RecordVerb, DialVerb):
             status_callback_method=self.status_callback_method,
             limits=self.limits,
             sids=self.sids.copy(),
+            fallback_url=self.fallback_url,
+            fallback_method=self.fallback_method,
+            clock=self.clock,
         )
         # Events before the verb are final; the verb's own (prompts it may later mark interrupted) are re-made.
         twin.transcript.events = self.transcript.events[: point.events]

@@ -43,8 +43,9 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def verify(secret: str, headers: dict[str, str], body: bytes,
-           *, now: float | None = None, tolerance_s: int = 300) -> bool:
+def verify(
+    secret: str, headers: dict[str, str], body: bytes, *, now: float | None = None, tolerance_s: int = 300
+) -> bool:
     """What a receiver checks: the signature matches and the timestamp is recent."""
     timestamp = headers.get("X-IVR-Timestamp", "")
     if not timestamp.isdigit() or abs((now or time.time()) - int(timestamp)) > tolerance_s:

@@ -327,9 +327,9 @@ def test_strict_simulator_raises_on_twiml_problems_with_the_transcript(app):
     assert "12200" in message and "line 3" in message and "--- call transcript ---" in message
 
 
-def test_http_500_is_an_11200_and_the_call_ends_with_the_application_error(app):
+def test_http_500_is_an_11217_and_the_call_ends_with_the_application_error(app):
     call = sim(app, "/voice/crash", strict=False).call()
-    assert call.problems[0]["code"] == 11200
+    assert call.problems[0]["code"] == 11217
     assert "HTTP 500" in call.problems[0]["message"]
     assert "an application error has occurred" in call.heard
     assert call.ended and call.end_reason == "application error"

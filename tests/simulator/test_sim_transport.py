@@ -16,10 +16,10 @@ def test_in_process_requests_pass_the_apps_real_signature_check(app):
     assert call.dialed == "+8657195188"
 
 
-def test_a_wrong_token_gets_403_and_the_simulator_reports_11200(app):
+def test_a_wrong_token_gets_403_and_the_simulator_reports_11217(app):
     call = Simulator(app, auth_token="not-the-token", strict=False).call()
     assert call.requests[0]["status"] == 403
-    assert call.problems[0]["code"] == 11200 and "403" in call.problems[0]["message"]
+    assert call.problems[0]["code"] == 11217 and "403" in call.problems[0]["message"]
     assert "an application error has occurred" in call.heard
     assert call.ended
 
@@ -44,13 +44,13 @@ def test_over_http_a_wrong_token_gets_403(live_app):
     _flask_app, base = live_app
     call = Simulator(f"{base}/voice/incoming", auth_token="wrong", strict=False).call()
     assert call.requests[0]["status"] == 403
-    assert call.problems[0]["code"] == 11200
+    assert call.problems[0]["code"] == 11217
 
 
-def test_over_http_an_unreachable_app_is_an_11200():
+def test_over_http_an_unreachable_app_is_an_11205():
     call = Simulator("http://127.0.0.1:9/voice", strict=False).call()
     assert call.requests[0]["status"] is None
-    assert call.problems[0]["code"] == 11200
+    assert call.problems[0]["code"] == 11205
     assert call.ended
 
 

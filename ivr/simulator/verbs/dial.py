@@ -3,7 +3,9 @@
 Defaults (https://www.twilio.com/docs/voice/twiml/dial): timeout 30 s, method POST, callerId =
 the caller's number, timeLimit 14400 s; with an action the outcome is POSTed
 (``DialCallStatus``, ``DialCallDuration``, ``DialCallSid``) and later verbs are unreachable;
-without one, the next verb runs.
+without one, the next verb runs.  "Twilio will make a GET or POST request to the action URL (if
+provided) when the <Dial> call ends" -- also when the caller hangs up: the simulator then posts
+``DialCallStatus=canceled`` (the dialled party never answered) and runs nothing it returns.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Generator
 from urllib.parse import urljoin
 
 from ivr.simulator.attributes import int_attr, method_attr, own_text
-from ivr.simulator.call_core import CONTINUE, CallOver, Continue, EngineCore, Fetch
+from ivr.simulator.call_core import CONTINUE, CallOver, Continue, Fetch
 from ivr.simulator.caller import CallerAction, DialOutcome, HangUp, Waiting
+from ivr.simulator.fetching import Fetching
 from ivr.simulator.timing import DEFAULT_TALK_SECONDS, RING_SECONDS
 from ivr.simulator.twiml_schema import Node
 
@@ -30,7 +33,7 @@ NOUN_PREFIXES = {
 }
 
 
-class DialVerb(EngineCore):
+class DialVerb(Fetching):
     """The ``<Dial>`` visitor."""
 
     def visit_Dial(self, node: Node) -> Generator[Waiting, CallerAction, Fetch | Continue]:
@@ -58,6 +61,10 @@ class DialVerb(EngineCore):
         )
         self._log_input(act)
         if isinstance(act, HangUp):
+            if action is not None:
+                self._note("the caller hung up while the dialled party rang: the dial is canceled")
+                params = {"DialCallStatus": "canceled", "DialCallDuration": "0", "DialCallSid": self.sids.make("CA")}
+                self._final_request(Fetch(action, method, params), "dial-action")
             raise CallOver("caller hung up")
         assert isinstance(act, DialOutcome)
         talk = 0

@@ -2,7 +2,9 @@
 
 Defaults (https://www.twilio.com/docs/voice/twiml/record): action = current document URL,
 method POST, timeout 5 s, finishOnKey ``1234567890*#``, maxLength 3600 s, playBeep true.  An
-empty recording does not request the action URL; the next verb runs.
+empty recording does not request the action URL; the next verb runs.  A caller who hangs up
+while recording still has the recording posted to the action URL with ``Digits=hangup`` (the
+request parameters of the same page); whatever TwiML comes back is not run.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from collections.abc import Generator
 from urllib.parse import urljoin
 
 from ivr.simulator.attributes import bool_attr, int_attr, method_attr
-from ivr.simulator.call_core import CONTINUE, CallOver, Continue, EngineCore, Fetch
+from ivr.simulator.call_core import CONTINUE, CallOver, Continue, Fetch
 from ivr.simulator.caller import CallerAction, HangUp, Press, Speak, Waiting
+from ivr.simulator.fetching import Fetching
 from ivr.simulator.timing import BEEP_SECONDS, KEY_PRESS_SECONDS, speech_seconds
 from ivr.simulator.twiml_schema import Node
 
 
-class RecordVerb(EngineCore):
+class RecordVerb(Fetching):
     """The ``<Record>`` visitor and the recording status callbacks it queues."""
 
     def visit_Record(self, node: Node) -> Generator[Waiting, CallerAction, Fetch | Continue]:
@@ -62,8 +65,8 @@ class RecordVerb(EngineCore):
             )
             self._log_input(act)
             if isinstance(act, HangUp):
-                self._note("the caller hung up while recording; the simulator ends the call without an action request")
-                raise CallOver("caller hung up")
+                ended_by = "hangup"
+                break
             if isinstance(act, Speak):
                 seconds = act.seconds if act.seconds is not None else speech_seconds(act.text)
                 if recorded + seconds >= max_length:
@@ -85,6 +88,8 @@ class RecordVerb(EngineCore):
         if recorded <= 0:
             self._queue_recording_status(node, "absent", "", 0)
             self._event("recording", duration=0, digits=ended_by)
+            if ended_by == "hangup":
+                raise CallOver("caller hung up")
             self._note("empty recording: Twilio does not request the action URL; continuing with the next verb")
             return CONTINUE
         recording_sid = self.sids.make("RE")
@@ -92,7 +97,7 @@ class RecordVerb(EngineCore):
         duration = math.ceil(recorded)
         self._queue_recording_status(node, "completed", url, duration, recording_sid)
         self._event("recording", duration=duration, digits=ended_by, url=url)
-        return Fetch(
+        fetch = Fetch(
             action,
             method,
             {
@@ -102,6 +107,11 @@ class RecordVerb(EngineCore):
                 "Digits": ended_by,
             },
         )
+        if ended_by == "hangup":
+            # Twilio still posts the recording, with Digits=hangup; the caller is gone, so its TwiML never runs.
+            self._final_request(fetch, "record-action")
+            raise CallOver("caller hung up")
+        return fetch
 
     def _queue_recording_status(self, node: Node, status: str, url: str, duration: int, sid: str = "") -> None:
         """``recordingStatusCallback``: Twilio posts it asynchronously once the recording is processed
