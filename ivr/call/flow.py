@@ -122,7 +122,7 @@ def enter(tree: Tree, state: CallState, now: datetime) -> Step:
     """Arriving at ``state.node`` (or hearing it again)."""
     node = tree.nodes[state.node]
     if isinstance(node, LanguageNode):
-        return (_listen(tree, state, _language_prompts(tree, node), _language_hints(node)),)
+        return (_listen(tree, state, _language_prompts(tree, node), _language_hints(node, state.lang)),)
     if isinstance(node, InfoNode):
         lang = state.lang
         said = (Say(prompts.guidance(node, lang), lang), Say(prompts.options_prompt(tree, node, lang), lang))
@@ -201,8 +201,18 @@ def _language_prompts(tree: Tree, node: LanguageNode) -> tuple[Say, ...]:
     return tuple(Say(text, lang) for text, lang in prompts.language_choices(tree, node))
 
 
-def _language_hints(node: LanguageNode) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(w for option in node.options for w in _language_words(option)))
+def _language_hints(node: LanguageNode, lang: str) -> tuple[str, ...]:
+    """Speech hints for the language choice: only words of ``lang``, the language the recogniser listens in.
+
+    A recogniser in Mandarin cannot produce "English" (it hears 英语 or 英文), so hinting other
+    languages' words there is noise; every option still matches by its words in any language.
+    """
+    words = [w for option in node.options for w in (option.label.get(lang), *_keywords(option, lang)) if w]
+    return tuple(dict.fromkeys(words))
+
+
+def _keywords(option: LanguageOption, lang: str) -> tuple[str, ...]:
+    return option.keywords[lang] if option.keywords else ()
 
 
 def _menu_prompts(tree: Tree, node: MenuNode, lang: str) -> tuple[Say, ...]:

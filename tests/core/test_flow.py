@@ -46,6 +46,17 @@ def test_call_starts_with_the_language_choice_in_both_languages(tree):
     assert {s.lang for s in step[0].prompts} == {"zh-CN", "en-US"}
 
 
+def test_the_language_choice_hints_only_words_of_the_language_it_listens_in():
+    """The choice listens in Mandarin: a Mandarin recogniser cannot return "English", so it is not a hint."""
+    wallet = load_tree(Path(__file__).parents[2] / "menus" / "wallet.yaml")
+    listen = flow.start(wallet, OPEN)[-1]
+    assert listen.state.lang == "zh-CN"
+    assert "英语" in listen.hints and "普通话" in listen.hints
+    assert not [h for h in listen.hints if h.isascii()]  # no "English", "Chinese", "Mandarin"
+    words = flow.respond(wallet, listen.state, CallerInput(speech="English", confidence=0.9), OPEN)
+    assert listening(words).lang == "en-US"  # a caller's English still chooses English if it gets through
+
+
 def test_silence_at_the_language_choice_means_mandarin(tree):
     state = listening(flow.start(tree, OPEN))
     step = flow.respond(tree, state, CallerInput(), OPEN)

@@ -74,6 +74,13 @@ def test_a_call_with_invalid_twiml_exits_non_zero(live_app):
     assert "WARNING 12200" in out and "numdigits" in out
 
 
+def test_english_said_to_a_mandarin_gather_is_a_warning(live_app):
+    _app, base = live_app
+    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN, "--script", 'say "I want a refund"'])
+    assert status == 1
+    assert "simulator:speech-language" in out and "does not return Latin-script words" in out
+
+
 def test_a_voice_twilio_does_not_have_is_13511_and_exits_non_zero(live_app):
     _app, base = live_app
     status, out = simulate([f"{base}/voice/bad-voice", "--auth-token", TOKEN, "--script", ""])
@@ -162,11 +169,11 @@ def test_interactive_silence_speech_and_end_of_input(live_app):
 
 def test_interactive_say_takes_the_rest_of_the_line_as_the_phrase(live_app):
     _app, base = live_app
-    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin="say I want a refund 0.6\n")
-    assert status == 0
-    assert "SpeechResult=I want a refund Confidence=0.6" in out
-    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin='say "I want a refund"\n')
-    assert "SpeechResult=I want a refund Confidence=0.9" in out
+    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin="say 我要 退款 0.6\n")
+    assert status == 0  # Mandarin to the cmn-Hans-CN <Gather>: no warning
+    assert "SpeechResult=我要 退款 Confidence=0.6" in out
+    status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin='say "我要 退款"\n')
+    assert "SpeechResult=我要 退款 Confidence=0.9" in out
     status, out = simulate([f"{base}/voice/speech", "--auth-token", TOKEN], stdin="say\n\n")
     assert "'say' needs the words" in out
 

@@ -87,3 +87,14 @@ def test_identical_inputs_and_seed_replay_identically():
     first = call(docs).press("1").dial_outcome("busy").transcript.to_dict()
     second = call(docs).press("1").dial_outcome("busy").transcript.to_dict()
     assert first == second
+
+
+def test_chinese_said_to_an_english_gather_is_a_warning_and_mandarin_to_mandarin_is_not():
+    docs = {
+        "/voice": '<Response><Gather input="speech" action="/voice"/></Response>',
+        "/zh": '<Response><Gather input="speech" language="cmn-Hans-CN" action="/zh"/></Response>',
+    }
+    english = call(docs).say("退款")
+    assert [(p["code"], p["severity"]) for p in english.problems] == [("simulator:speech-language", "warning")]
+    assert "does not return Chinese characters" in english.problems[0]["message"]
+    assert call(docs, entry="/zh").say("退款").problems == []

@@ -8,6 +8,7 @@ No input: fall through to the next verb.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator
 from urllib.parse import urljoin
 
@@ -16,8 +17,12 @@ from ivr.simulator.call_core import CONTINUE, CallOver, Continue, Fetch
 from ivr.simulator.caller import CallerAction, HangUp, Press, Speak, Waiting
 from ivr.simulator.timing import END_OF_SPEECH_SECONDS, KEY_PRESS_SECONDS, speech_seconds
 from ivr.simulator.transcript import Event
+from ivr.simulator.twilio_tables import speech_scripts
 from ivr.simulator.twiml_schema import Node
 from ivr.simulator.verbs.prompts import PromptVerbs
+
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class GatherVerb(PromptVerbs):
@@ -104,6 +109,7 @@ class GatherVerb(PromptVerbs):
                 if "speech" not in inputs:
                     self._note('speech ignored: this <Gather> listens for keys only (input="dtmf")')
                     continue
+                self._check_script(act.text, node.attrs.get("language", "en-US"), node)
                 spoken = act.seconds if act.seconds is not None else speech_seconds(act.text)
                 self._advance_time(spoken + END_OF_SPEECH_SECONDS)
                 return submit({"SpeechResult": act.text, "Confidence": f"{act.confidence:g}"})
@@ -115,3 +121,25 @@ class GatherVerb(PromptVerbs):
                 return submit({})
             self._note("no input before the timeout: continuing with the next verb")
             return CONTINUE
+
+    def _check_script(self, text: str, language: str, node: Node) -> None:
+        """Warn when the caller is made to say what a recogniser in ``language`` could not return.
+
+        A ``cmn-Hans-CN`` recogniser writes what it hears in Chinese characters, so a test that
+        says "English" to it (or Chinese to an ``en-US`` one) exercises a SpeechResult Twilio
+        would never send.  Which languages write in which script: ``data/speech_languages.json``.
+        """
+        script = speech_scripts().get(language)
+        if script == "han" and _LATIN.search(text):
+            what = "Latin-script words"
+        elif script is None and _HAN.search(text):
+            what = "Chinese characters"
+        else:
+            return
+        self._problem(
+            "simulator:speech-language",
+            "warning",
+            f"the caller says {text!r} to a <Gather language={language!r}>: a recogniser in that language "
+            f"does not return {what}; Twilio would never send this SpeechResult",
+            line=node.line,
+        )
