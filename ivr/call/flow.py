@@ -406,7 +406,7 @@ def _no_match(tree: Tree, node: Node, state: CallState, now: datetime) -> Step:
             return enter(tree, CallState(node.next, tree.default_language), now)
         text = _reprompt_text(tree, node, "no_match", attempt, state.lang)
         said = (Say(text, state.lang), *_language_prompts(tree, node))
-        return (_listen(tree, replace(state, no_match=attempt), said, _language_hints(node)),)
+        return (_listen(tree, replace(state, no_match=attempt), said, _language_hints(node, state.lang)),)
     if attempt >= tree.defaults.max_no_match:
         return _fallback(tree, node, state, now)
     return _reprompt(tree, node, replace(state, no_match=attempt), "no_match", attempt)

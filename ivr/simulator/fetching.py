@@ -7,10 +7,11 @@ and limits in ``data/twilio_errors.json``): the request cannot be made (11205 HT
 failure), no answer within 15 seconds in total (11205), a 4xx/5xx answer (11217), a body over
 64 kB (11750), an unknown Content-Type (12300), a document that is not TwiML (12100).
 
-On any of those, Twilio requests the number's Voice **fallback URL** if one is configured,
-adding ``ErrorCode`` and ``ErrorUrl`` to the usual parameters
-(https://www.twilio.com/docs/usage/webhooks/voice-webhooks); if there is none, or the fallback
-fails too, it tells the caller an application error has occurred and hangs up.
+On any of those, Twilio requests the number's Voice **fallback URL** if one is configured ("if
+Twilio is unable to retrieve or execute TwiML from your web server"), adding ``ErrorCode`` and
+``ErrorUrl`` to the usual parameters
+(https://www.twilio.com/docs/usage/security/availability-reliability); if there is none, or the
+fallback fails too, it tells the caller an application error has occurred and hangs up.
 """
 
 from __future__ import annotations

@@ -53,6 +53,8 @@ def test_the_language_choice_hints_only_words_of_the_language_it_listens_in():
     assert listen.state.lang == "zh-CN"
     assert "英语" in listen.hints and "普通话" in listen.hints
     assert not [h for h in listen.hints if h.isascii()]  # no "English", "Chinese", "Mandarin"
+    again = flow.respond(wallet, listen.state, CallerInput(speech="什么", confidence=0.9), OPEN)[-1]
+    assert again.hints == listen.hints  # the reprompt after a word it did not understand hints the same
     words = flow.respond(wallet, listen.state, CallerInput(speech="English", confidence=0.9), OPEN)
     assert listening(words).lang == "en-US"  # a caller's English still chooses English if it gets through
 
