@@ -8,6 +8,9 @@ rest of ``ivr`` except the ``ivr simulate`` CLI glue, which can target this proj
 Modules, one concept each:
 
 * :mod:`.twiml_schema` -- what TwiML Twilio accepts; ``validate_twiml`` (12100/12200 problems).
+* :mod:`.value_checks` -- the values Twilio checks (13511 voice, 13512 language, 13224 number, ...),
+  over :mod:`.twilio_tables` (``data/*.json``: voices, speech languages, error codes, each with its page).
+* :mod:`.twiml_tree` -- the parsed document and its problems.
 * :mod:`.transport` -- in-process and HTTP transports that sign requests like Twilio.
 * :mod:`.call_params` -- the standard webhook parameters and SIDs.
 * :mod:`.caller` -- what the caller can do and what a call can wait for.
