@@ -80,7 +80,7 @@ def test_the_example_tree_is_covered_completely(tmp_path):
     report = walk(MINIMAL, tmp_path)
     assert_complete(report)
     assert report.tally("nodes", "en-US") == (7, 7, 0)
-    assert report.tally("dial outcomes", "zh-CN") == (10, 10, 0)  # 2 transfers x completed/busy/no-answer/failed/canceled
+    assert report.tally("dial outcomes", "zh-CN") == (10, 10, 0)  # 2 transfers x 5 DialCallStatus values
     assert report.tally("after hours", "zh-CN") == (1, 1, 1)  # alipay is open around the clock: n/a
     # The welcome reads no clock, so one call stands for both moments; every other branch is a fork.
     assert report.stats.placed == 1 and report.stats.forked == report.stats.calls - 1
