@@ -240,10 +240,10 @@ def server_error(app: Flask) -> None:
         return response
 
 
-def test_a_non_2xx_answer_is_an_http_retrieval_failure(tmp_path):
+def test_a_non_2xx_answer_is_an_http_error_response_11217(tmp_path):
     report = walk_open(MINIMAL, tmp_path, server_error)
     finding, call = replay(MINIMAL, tmp_path, server_error, report, "http")
-    assert "11200" in finding.message and "HTTP 500" in finding.message
+    assert "11217" in finding.message and "HTTP 500" in finding.message
     assert call.end_reason == "application error"
 
 
