@@ -27,14 +27,16 @@ from ivr.menu.model import Language, Tree
 from ivr.store import journey
 from ivr.store.privacy import mask_number
 from ivr.web.audio_files import audio_blueprint
+from ivr.web.bodies import whole_bodies
 from ivr.web.call_store import callbacks_blueprint, recorder_for
 from ivr.web.clocks import Clock, utc_now
 from ivr.web.console import console_blueprint
 from ivr.web.dialing import Undialable, dial_plan, startup_problem
 from ivr.web.documents import DocumentCache
+from ivr.web.logs import configure_service_log, printable, under_gunicorn
 from ivr.web.menu_source import MenuSource
 from ivr.web.security import SignatureCheck
-from ivr.web.settings import Settings
+from ivr.web.settings import SettingError, Settings
 from ivr.web.twiml import Event, FindAudio, TwimlRenderer
 
 log = logging.getLogger("ivr.web")
@@ -55,20 +57,28 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     ``settings``: a ``Settings`` or a dict of upper-case names (``MENU_FILE``, ``TWILIO_AUTH_TOKEN``,
     …) layered over the environment. ``clock``: returns the current aware datetime; tests and the
     simulator pass their own to place a call at any moment.
+
+    A setting the service cannot run with raises ``SettingError`` (one line: the setting and the
+    fix). Under gunicorn (``gunicorn 'ivr.web:create_app()'``) that line is logged as CRITICAL and
+    the worker exits with gunicorn's "worker failed to boot" code, so the master stops with the line
+    in its log and no traceback, rather than starting workers that refuse every call.
     """
-    if not isinstance(settings, Settings):
-        settings = Settings.from_env(settings)
+    try:
+        return _create_app(settings, clock)
+    except SettingError as exc:
+        if not under_gunicorn():
+            raise
+        configure_service_log("INFO")  # the settings may not have got as far as LOG_LEVEL
+        log.critical("refusing to start: %s", exc)
+        raise SystemExit(_GUNICORN_WORKER_BOOT_ERROR) from None
+
+
+def _create_app(settings: dict[str, Any] | Settings | None, clock: Clock | None) -> Flask:
+    settings = _checked(settings)
     if not settings.twilio_auth_token:
-        if settings.production:
-            raise RuntimeError("IVR_ENV=production but TWILIO_AUTH_TOKEN is not set: refusing to start")
         log.warning(
             "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked (development mode). "
             "Anyone who can reach this service can drive calls. Set it before exposing the service."
-        )
-    if settings.production and settings.console_password and not settings.console_secret_key:
-        raise RuntimeError(
-            "IVR_ENV=production with CONSOLE_PASSWORD but no CONSOLE_SECRET_KEY: set it (the same value on every "
-            "worker) so console logins survive restarts and work across workers"
         )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -79,6 +89,7 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
             x_host=settings.trusted_proxies, x_port=settings.trusted_proxies, x_prefix=settings.trusted_proxies,
         )  # fmt: skip
     app.wsgi_app = _ascii_query(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = whole_bodies(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
     menu = MenuSource(settings.menu_file)
     trunk = settings.sip_trunk
     _check_routes(menu.current(), settings)
@@ -159,16 +170,16 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
         except HTTPException:
             raise  # refused requests (too large, …) are answered by http_error below
         except Exception:  # the caller must never hear "an application error has occurred"
-            log.exception("webhook %s failed; apologising and returning to the main menu", request.full_path)
+            log.exception("webhook %s failed; apologising and returning to the main menu", printable(request.full_path))
             if store is not None:
                 node_id = (request.view_args or {}).get("node_id", "")
                 store.record(twilio_params(), now(), journey.failed(node_id, request.args.get("lang", "")))
             return apologise(200)
 
-    def apologise(status: int) -> Response:
+    def apologise(status: int = 200) -> Response:
         """Sorry, then the main menu; if even that cannot be rendered, end the call cleanly."""
-        tree = menu.current()
         try:
+            tree = menu.current()
             return twiml(renderer().render(flow.apology(tree, request.args.get("lang", ""), now())), status=status)
         except Exception:
             log.exception("could not render the apology; ending the call")
@@ -180,7 +191,7 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
         state, repaired = CallState.from_params(tree, node_id, request.args)
         if repaired:
             g.ivr_repaired = True  # not kept: the warning below is logged for each such request
-            log.warning("repaired a malformed call state in %s", request.full_path)
+            log.warning("repaired a malformed call state in %s", printable(request.full_path))
         return state
 
     def as_given(tree: Tree, node_id: str) -> CallState:
@@ -205,13 +216,13 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
         if signatures is None or not request.path.startswith("/voice/"):
             return None
         if not signatures.is_valid(request):
-            log.warning("rejected a webhook with a missing or invalid X-Twilio-Signature: %s", request.path)
-            return twiml(str(VoiceResponse()), status=403)
+            log.warning("rejected a webhook with a missing or invalid X-Twilio-Signature: %s", printable(request.path))
+            return twiml(str(VoiceResponse()), status=403)  # refused, not answered: see http_error
         return None
 
     @app.route("/voice/incoming", methods=["GET", "POST"])
     def incoming() -> Response:
-        log.info("call %s from %s", twilio_param("CallSid"), mask_number(twilio_param("From")))
+        log.info("call %s from %s", printable(twilio_param("CallSid")), mask_number(twilio_param("From")))
         return answer(flow.start, lambda tree, step: journey.after_incoming(tree, step), "incoming")
 
     @app.route("/voice/node/<node_id>", methods=["GET", "POST"])
@@ -245,7 +256,7 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     @app.route("/voice/node/<node_id>/dialed", methods=["GET", "POST"])
     def dialed(node_id: str) -> Response:
         status = twilio_param("DialCallStatus")
-        log.info("transfer from %s ended: %s", node_id, status or "(no status)")
+        log.info("transfer from %s ended: %s", printable(node_id), printable(status or "(no status)"))
         return answer(
             lambda tree, at: flow.dial_result(tree, state_for(tree, node_id), status, at),
             lambda tree, step: journey.after_dial(tree, as_given(tree, node_id), status, step),
@@ -254,9 +265,8 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
 
     @app.route("/voice/node/<node_id>/recorded", methods=["GET", "POST"])
     def recorded(node_id: str) -> Response:
-        log.info(
-            "message left at %s: %s (%s s)", node_id, twilio_param("RecordingSid"), twilio_param("RecordingDuration")
-        )
+        log.info("message left at %s: %s (%s s)", printable(node_id), printable(twilio_param("RecordingSid")),
+                 printable(twilio_param("RecordingDuration")))  # fmt: skip
         return answer(
             lambda tree, at: flow.recorded(tree, state_for(tree, node_id), at),
             lambda tree, step: journey.after_recorded(tree, as_given(tree, node_id), step),
@@ -270,13 +280,50 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        """On webhook paths even a refused request (too large, wrong method) gets TwiML that Twilio can
-        play: the apology and the main menu; elsewhere, the plain HTTP error."""
-        if not request.path.startswith("/voice/") or exc.code == 403:
+        """On ``/voice/…`` a refused request (too large, wrong method, no such route) is answered with
+        HTTP 200 and the apology and the main menu, TwiML the caller hears: Twilio executes no TwiML
+        from a 4xx or 5xx reply, it reports 11200 / 11217 ("your server responded with a 4xx or 5xx
+        status code", https://www.twilio.com/docs/api/errors/11217, .../errors/11200) and the caller
+        hears "an application error has occurred". The status and recording callbacks under
+        ``/voice/`` get the same 200: Twilio asks callbacks for a 2xx (warning 15003,
+        https://www.twilio.com/docs/api/errors/15003) and ignores the body.
+
+        A request whose signature does not verify stays a 403 with an empty ``<Response/>``
+        (``check_signature``): it is not from Twilio, or the service is misconfigured (token,
+        PUBLIC_BASE_URL). Twilio's webhook security page says to verify the sender "before responding
+        to that request" (https://www.twilio.com/docs/usage/webhooks/webhooks-security); an apology
+        would redirect a misconfigured line's caller to the main menu, refused the same way, in a
+        loop of apologies, where the 403 ends the call and shows the operator 11217 "(403)" in
+        Twilio's debugger. A body too large to verify is not a bad signature: it gets the apology.
+        Elsewhere (console, audio, /healthz) the honest HTTP error."""
+        if not request.path.startswith("/voice/"):
             return exc.get_response()
-        return apologise(exc.code or 400)
+        log.warning("refused a webhook (%s %s) on %s %s; apologising", exc.code, exc.name, printable(request.method),
+                    printable(request.path))  # fmt: skip
+        return apologise()
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception) -> Response:
+        """An error outside a route's own guard (a before-request check, the menu itself): on
+        ``/voice/…`` still the apology with HTTP 200; elsewhere Flask's plain 500."""
+        if not request.path.startswith("/voice/"):
+            raise exc  # Flask's own handling: logged, a 500
+        log.exception("webhook %s %s failed; apologising", printable(request.method), printable(request.full_path))
+        return apologise()
 
     return app
+
+
+_GUNICORN_WORKER_BOOT_ERROR = 3  # gunicorn.arbiter.Arbiter.WORKER_BOOT_ERROR: the master halts on it
+
+
+def _checked(settings: dict[str, Any] | Settings | None) -> Settings:
+    """The settings, validated for serving, and the service's log configured at their level."""
+    if not isinstance(settings, Settings):
+        settings = Settings.from_env(settings)
+    configure_service_log(settings.log_level)
+    settings.check_serving()
+    return settings
 
 
 def _session_cookie(app: Flask, settings: Settings) -> None:
@@ -299,7 +346,7 @@ def _check_routes(tree: Tree, settings: Settings) -> None:
     if not problem:
         return
     if settings.production:
-        raise RuntimeError(f"IVR_ENV=production but {problem}")
+        raise SettingError(f"IVR_ENV=production but {problem}")
     log.warning(
         "TRANSFERS WILL NOT CONNECT (development mode): %s. Callers who choose them hear that the call"
         " did not go through and are offered a message or the number.",

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 from ivr.web import create_app
 from ivr.web.console import access
 from ivr.web.console.messages import UI_LANGUAGES, catalogue
+from ivr.web.settings import SettingError
 
 PASSWORD = "correct horse battery staple"
 TOKEN = "test-auth-token"
@@ -88,7 +89,7 @@ def test_password_comparison():
 
 
 def test_production_needs_a_fixed_secret_key_for_the_console():
-    with pytest.raises(RuntimeError, match="CONSOLE_SECRET_KEY"):
+    with pytest.raises(SettingError, match="CONSOLE_SECRET_KEY"):
         _app(IVR_ENV="production", TWILIO_AUTH_TOKEN=TOKEN, CONSOLE_PASSWORD=PASSWORD)
     production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, "SIP_TRUNK_HOST": "trunk.example.com"}
     app = _app(**production, CONSOLE_PASSWORD=PASSWORD, CONSOLE_SECRET_KEY="k" * 32)

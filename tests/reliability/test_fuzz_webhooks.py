@@ -226,7 +226,8 @@ def test_fuzz_unsigned_requests_are_refused_with_valid_twiml_when_a_token_is_set
         error_log.records.clear()
         forged = {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"} if request["at"].second % 2 else {}
         response = send(SIGNED_APP, request, forged)
-        assert response.status_code in (403, 413), f"{request['path']!r}: HTTP {response.status_code}"
+        # unsigned: 403; too large to read (and so to verify): the apology, with 200 (Twilio plays no 4xx)
+        assert response.status_code in (200, 403), f"{request['path']!r}: HTTP {response.status_code}"
         assert_twiml(response, request)
         assert not error_log.records, [r.getMessage() for r in error_log.records]
 

@@ -15,7 +15,7 @@ from freezegun import freeze_time
 
 from ivr.cli import main
 from ivr.web import create_app
-from ivr.web.settings import Settings
+from ivr.web.settings import SettingError, Settings
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "menus" / "examples" / "minimal.yaml"
@@ -104,7 +104,7 @@ def test_without_a_caller_id_to_present_the_caller_is_told_and_offered_the_numbe
 
 
 def test_production_refuses_to_start_with_a_sip_hotline_and_no_trunk(tmp_path):
-    with pytest.raises(RuntimeError) as refused:
+    with pytest.raises(SettingError) as refused:
         app_for(menu(tmp_path), IVR_ENV="production", TWILIO_AUTH_TOKEN=TOKEN)
     message = str(refused.value)
     assert "\n" not in message
@@ -146,8 +146,8 @@ def test_ivr_serve_refuses_in_production_with_one_line(tmp_path, monkeypatch, ca
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("IVR_ENV", "production")
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    assert main(["serve", "--menu", str(path), "--port", "0"]) == 1
-    out = capsys.readouterr().out.strip().splitlines()
+    assert main(["serve", "--menu", str(path), "--port", "0"]) == 2
+    out = capsys.readouterr().err.strip().splitlines()
     assert len(out) == 1 and out[0].startswith("refusing to start: IVR_ENV=production but hotlines alipay, jdpay")
     assert "SIP_TRUNK_HOST" in out[0]
 
