@@ -27,14 +27,14 @@ LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"
 DATE_FORMAT = "[%Y-%m-%d %H:%M:%S %z]"
 SERVICE_LOGGER = "ivr"
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def printable(value: object) -> str:
     """``value`` as one line of visible text: control characters (and the Unicode line separators)
-    become ``\\n``, ``\\r``, ``\\x1b``, ``\\u2028``…, and a backslash is doubled, so an escape
-    in the log always means the character was there."""
+    become ``\\n``, ``\\r``, ``\\x1b``, ``\\u2028``…. Idempotent (a backslash is left as it is),
+    so a value escaped where it is logged passes the handler's escaping unchanged."""
     return _UNSAFE.sub(_escape, str(value))
 
 
