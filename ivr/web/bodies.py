@@ -4,10 +4,11 @@ Werkzeug checks ``MAX_CONTENT_LENGTH`` against the Content-Length header; a chun
 and its form parser reads the stream only up to the limit and stops without error, so the fields
 after the limit were silently dropped (a ``Digits`` at the end of the body became silence). This
 middleware reads such a body (at most the limit plus one byte) before the app sees it: within the
-limit it is handed on with its length (no longer chunked), over it the request says so (a
-Content-Length past the limit and no body), and werkzeug raises ``RequestEntityTooLarge`` where the form is read, as for any other
-body that is too large. Only bodies the server has terminated (``wsgi.input_terminated``: gunicorn
-and werkzeug's server set it for chunked requests) are read, never a stream that might not end.
+limit it is handed on with its length (no longer chunked); over it, the request says so (a
+Content-Length past the limit, no body) and werkzeug raises ``RequestEntityTooLarge`` where the
+form is read, as for any other body that is too large. Only bodies the server has terminated
+(``wsgi.input_terminated``: gunicorn and werkzeug's server set it for chunked requests) are read,
+never a stream that might not end.
 """
 
 from __future__ import annotations
