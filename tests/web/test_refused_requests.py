@@ -45,8 +45,15 @@ class Service:
         self.port, self.log = port, log
         self.base = f"http://127.0.0.1:{port}"
 
-    def request(self, method: str, path: str, body: bytes | Iterator[bytes] | None = None,
-                headers: dict[str, str] | None = None, *, chunked: bool = False) -> tuple[int, str, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | Iterator[bytes] | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        chunked: bool = False,
+    ) -> tuple[int, str, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             connection.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
