@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.store.access import SchemaMissing, open_for_reading
 from ivr.store.database import StoreConfigError
-from ivr.web.settings import Settings
+from ivr.web.settings import SettingError, Settings
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:
@@ -21,8 +21,13 @@ def add_store_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings, or exit 2 with the one line of a setting that is not valid (no traceback)."""
     overrides = {"DATABASE_URL": args.database_url, "SPOOL_DIR": args.spool_dir}
-    return Settings.from_env({k: v for k, v in overrides.items() if v})
+    try:
+        return Settings.from_env({k: v for k, v in overrides.items() if v})
+    except SettingError as exc:
+        sys.stderr.write(f"ivr: {exc}\n")
+        raise SystemExit(2) from None
 
 
 def open_store(args: argparse.Namespace, command: str) -> Engine | None:
