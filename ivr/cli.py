@@ -45,7 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as exc:
+        # A setting that is not valid (``ivr.web.settings.SettingError``), from any command that
+        # builds the app or reads the settings: its one line and exit 2, not a traceback. Looked
+        # up in sys.modules: raised only once that module is loaded, and the CLI stays light.
+        settings = sys.modules.get("ivr.web.settings")
+        if settings is None or not isinstance(exc, settings.SettingError):
+            raise
+        sys.stderr.write(f"ivr: {exc}\n")
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
