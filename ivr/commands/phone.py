@@ -9,7 +9,6 @@ also served by ``ivr serve`` (``bash scripts/serve.sh``) at ``/console/phone``.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -43,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
 
     from ivr.menu.diagnostics import ConfigError
     from ivr.web import create_app
+    from ivr.web.logs import configure_console_log
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_console_log("INFO")  # the service's one format (ivr.web.logs), as ivr serve writes it
     if args.url and not args.url.startswith(("http://", "https://")):
         print(f"ivr phone: {args.url!r} is not an http(s) URL of a voice webhook", file=sys.stderr)
         return 2
