@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ from typing import Any
 
 log = logging.getLogger("ivr.store")
 SUFFIX = ".jsonl"
+_SERIAL = itertools.count()
 CHECKPOINT = ".pos"  # "<bytes forwarded>", next to each spool file; only ever an optimisation
 
 
@@ -59,9 +61,15 @@ class SpoolWriter:
 
     def _open_new(self) -> tuple[Path, int]:
         host = "".join(c if c.isalnum() or c in "-." else "_" for c in socket.gethostname()) or "host"
-        path = self.directory / f"{host}-{os.getpid()}-{time.time_ns()}{SUFFIX}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        # the serial keeps two writers of one process apart when the clock does not move (freezegun)
+        path = self.directory / f"{host}-{os.getpid()}-{time.time_ns()}-{next(_SERIAL)}{SUFFIX}"
+        # Created under a name adopters do not look at, locked, then given its spool name: an
+        # adopter in another thread that globbed between the open and the lock took the new file
+        # for an orphan and locked it first, and this flock failed (BlockingIOError at start).
+        opening = path.with_name(path.name + ".opening")
+        fd = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new, unique name: nobody else has it
+        os.rename(opening, path)
         if self.sync:
             _fsync_dir(self.directory)  # the file's name must survive a power loss too (once per file)
         return path, fd
