@@ -168,11 +168,12 @@ class Recorder:
 
         def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
             waits: list[tuple[dict[str, Any], Callable[[], None]]] = []
+            outer = getattr(self._answering, "waits", None)  # an app called inside another's request
             self._answering.waits = waits
             try:
                 return wsgi_app(environ, start_response)
             finally:
-                self._answering.waits = None
+                self._answering.waits = outer
                 for record, wait in waits:
                     self._settle(record, wait)
 
