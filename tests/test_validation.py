@@ -252,6 +252,7 @@ NO_DEFAULT_FALLBACK = [  # a lost default fallback is felt by every menu
     (168, "error", "node 'goodbye_numbers' cannot be reached"),
 ]
 
+HOURS_SEPARATOR = '  hours_separator: {zh-CN: "；", en-US: ";"}'
 JDPAY_OPTION = '      - {key: "2", goto: to_jdpay, keywords: {zh-CN: [京东], en-US: [jd]}}'
 REFUNDS_MAIN = '      - {key: "3", action: main}'
 EDIT_CASES: list = [
@@ -867,6 +868,16 @@ EDIT_CASES: list = [
         ],
         [(170, "warning", f"node 'goodbye_numbers' text in en-US {LONG_SAID}")],
         id="goodbye-too-long",
+    ),
+    pytest.param(
+        [(HOURS_SEPARATOR, HOURS_SEPARATOR + '\n  weekends: {zh-CN: "周末{days}", en-US: weekends}')],
+        [(61, "error", "message 'weekends' in zh-CN uses {days}, which is not available here")],
+        id="optional-message-with-a-placeholder",
+    ),
+    pytest.param(
+        [(HOURS_SEPARATOR, HOURS_SEPARATOR + "\n  weekend: {zh-CN: 周末, en-US: weekends}")],
+        [(61, "error", "messages has an unknown field 'weekend' (did you mean 'weekends'?)")],
+        id="optional-message-misspelt",
     ),
     pytest.param(
         [

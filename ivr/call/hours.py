@@ -69,6 +69,10 @@ def _open_at_end_of(hours: Hours, day: date) -> bool:
 
 def time_spoken(tree: Tree, minutes: int, lang: str) -> str:
     """A time of day in the caller's language, from the config's ``time`` / ``time_minutes`` messages."""
+    if minutes == 12 * 60 and "noon" in tree.messages:
+        return tree.message("noon", lang)
+    if minutes in (0, MINUTES_PER_DAY) and "midnight" in tree.messages:
+        return tree.message("midnight", lang)
     hour, minute = divmod(minutes, 60)
     hour12 = hour % 12 or 12
     ampm = tree.message("am" if hour < 12 or hour == 24 else "pm", lang)
@@ -77,7 +81,15 @@ def time_spoken(tree: Tree, minutes: int, lang: str) -> str:
     return tree.message("time", lang, hour=hour, hour12=hour12, ampm=ampm)
 
 
+WHOLE_WEEKS = {(5, 6): "weekends", (0, 6): "every_day"}  # day groups with a name of their own
+
+
 def days_spoken(tree: Tree, first: int, last: int, lang: str) -> str:
+    """ "周一至周五", and "周末" / "every day" where the file names those groups (``weekends``,
+    ``every_day``): nobody says "Saturday to Sunday"."""
+    named = WHOLE_WEEKS.get((first, last))
+    if named is not None and named in tree.messages:
+        return tree.message(named, lang)
     names = tree.words["days"][lang]
     if first == last:
         return names[first]
@@ -85,7 +97,9 @@ def days_spoken(tree: Tree, first: int, last: int, lang: str) -> str:
 
 
 def week_spoken(tree: Tree, hours: Hours, lang: str) -> str:
-    """The weekly hours read out, days with equal hours grouped: "周一至周五9点到18点；周六9点到12点"."""
+    """The weekly hours read out, days with equal hours grouped: "周一至周五9点到18点；周末9点到12点".
+    Two times of one day are joined by ``hours_within_day`` ("9 a.m. to noon and 1 p.m. to 6 p.m."),
+    days by ``hours_separator``, so a lunch break never sounds like the next day."""
     groups: list[tuple[int, int, tuple[TimeRange, ...]]] = []
     for day, ranges in enumerate(hours.weekly):
         if groups and groups[-1][2] == ranges and groups[-1][1] == day - 1:
@@ -93,6 +107,7 @@ def week_spoken(tree: Tree, hours: Hours, lang: str) -> str:
         else:
             groups.append((day, day, ranges))
     separator = tree.message("hours_separator", lang)
+    within = tree.message("hours_within_day", lang) if "hours_within_day" in tree.messages else separator
     parts = []
     for first, last, ranges in groups:
         if not ranges:
@@ -111,7 +126,7 @@ def week_spoken(tree: Tree, hours: Hours, lang: str) -> str:
             ).lstrip(" ,，、")
             for i, r in enumerate(ranges)
         ]
-        parts.append(join(spans, separator))
+        parts.append(join(spans, within))
     return join(parts, separator)
 
 

@@ -16,12 +16,17 @@ def _wide(char: str) -> bool:
 
 def join(parts: list[str], separator: str = "") -> str:
     """Join non-empty ``parts`` (each followed by ``separator`` but the last), spacing only between
-    narrow (Latin) characters: "Monday…; Saturday…" but "周一…；周六…"."""
+    narrow (Latin) characters: "Monday…; Saturday…" but "周一…；周六…". A separator that is a word
+    ("and") is spaced on both sides: "9 a.m. to noon and 1 p.m. to 6 p.m."; punctuation sticks to
+    what precedes it."""
     parts = [p.strip() for p in parts if p and p.strip()]
+    separator = separator.strip()
     if not parts:
         return ""
     out = parts[0]
     for part in parts[1:]:
-        out += separator
+        if separator:
+            word = separator[0].isalnum() and not _wide(separator[0]) and not _wide(out[-1])
+            out += (" " if word else "") + separator
         out += part if _wide(out[-1]) or _wide(part[0]) else " " + part
     return out

@@ -46,6 +46,19 @@ MESSAGES: dict[str, frozenset[str]] = {
     "label_retry": frozenset(),
     "label_hear_number": frozenset(),
 }
+# Messages a file may leave out: their placeholders, and what is said without them. They make the
+# hours sound natural; a line without them reads the days and times with the messages above.
+OPTIONAL_MESSAGES: dict[str, tuple[frozenset[str], str]] = {
+    "weekends": (frozenset(), "said for Saturday to Sunday ('周末', 'weekends'); without it, 'day_range'"),
+    "every_day": (frozenset(), "said for Monday to Sunday ('每天', 'every day'); without it, 'day_range'"),
+    "hours_within_day": (
+        frozenset(),
+        "joins two opening times of one day ('和', 'and'), so a lunch break does not sound like another "
+        "day; without it, 'hours_separator'",
+    ),
+    "noon": (frozenset(), "12:00 ('中午12点', 'noon'); without it, the 'time' message"),
+    "midnight": (frozenset(), "00:00 and 24:00 ('零点', 'midnight'); without it, the 'time' message"),
+}
 # Messages an older file may still give, and what replaced them: an error that says what to do.
 RETIRED_MESSAGES: dict[str, str] = {
     "global_keys": "each global key is announced on its own (the 'action_option' message with its "
@@ -70,6 +83,11 @@ def _message_field(name: str, placeholders: frozenset[str]) -> Field:
     return Field(f"the line's own sentence '{name}' in every language; placeholders: {said}", TEXT_SHAPE, True)
 
 
+def _optional_message_field(name: str, placeholders: frozenset[str], without: str) -> Field:
+    said = ", ".join("{" + p + "}" for p in sorted(placeholders)) or "none"
+    return Field(f"optional: the line's own words '{name}', {without}; placeholders: {said}", TEXT_SHAPE)
+
+
 def _words_field(name: str, count: int | None) -> Field:
     if count is None:
         return Field(f"what callers may say for '{name}', per language", WORDS_SHAPE)
@@ -78,7 +96,12 @@ def _words_field(name: str, count: int | None) -> Field:
     return Field(f"exactly {count} words per language ('{name}', Monday first)", shape, True)
 
 
-MESSAGES_SHAPE = section({name: _message_field(name, allowed) for name, allowed in MESSAGES.items()})
+MESSAGES_SHAPE = section(
+    {
+        **{name: _message_field(name, allowed) for name, allowed in MESSAGES.items()},
+        **{name: _optional_message_field(name, *spec) for name, spec in OPTIONAL_MESSAGES.items()},
+    }
+)
 WORDS_SECTION_SHAPE = section({name: _words_field(name, count) for name, count in WORDS.items()})
 KEY_NAMES_SHAPE: Shape = {"type": "object", "propertyNames": KEY_SHAPE["anyOf"][0], "additionalProperties": TEXT_SHAPE}
 
@@ -87,7 +110,7 @@ def read_messages(reading: Reading, data: LocatedDict) -> dict[str, Text]:
     section = reading.section(data, "messages", "the file")
     if section is None:
         return {}
-    reading.fields(section, (*MESSAGES, *RETIRED_MESSAGES), "messages")
+    reading.fields(section, (*MESSAGES, *OPTIONAL_MESSAGES, *RETIRED_MESSAGES), "messages")
     for name, why in RETIRED_MESSAGES.items():
         if name in section:
             reading.error(section.line_of(name), f"message '{name}' is no longer said: {why}; delete it")
@@ -99,6 +122,11 @@ def read_messages(reading: Reading, data: LocatedDict) -> dict[str, Text]:
         text = reading.text(section[name], section.line_of(name), f"message '{name}'", placeholders=allowed)
         if text:
             result[name] = text
+    for name, (allowed, _without) in OPTIONAL_MESSAGES.items():
+        if name in section:
+            text = reading.text(section[name], section.line_of(name), f"message '{name}'", placeholders=allowed)
+            if text:
+                result[name] = text
     return result
 
 

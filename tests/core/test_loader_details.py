@@ -37,5 +37,5 @@ def test_hash_cannot_choose_a_language(tmp_path):
     path = edited(tmp_path, '- {key: "2", language: en-US', '- {key: "#", language: en-US')
     _tree, problems = check_file(path)
     assert [(p.severity, p.source.line, p.message) for p in problems] == [
-        ("error", 134, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
+        ("error", 139, "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
     ]
