@@ -870,6 +870,18 @@ EDIT_CASES: list = [
         id="goodbye-too-long",
     ),
     pytest.param(
+        [
+            (
+                JDPAY_OPTION,
+                JDPAY_OPTION + '\n      - {key: "3", goto: refunds}\n      - {key: "4", action: main}'
+                '\n      - {key: "5", action: end_call}'
+                '\n      - {key: "6", goto: goodbye_numbers, label: {zh-CN: 其他电话, en-US: other numbers}}',
+            )
+        ],
+        [(154, "warning", "node 'agents' announces 8 choices (6 options and 2 global keys); callers keep about 7")],
+        id="eight-choices-heard",
+    ),
+    pytest.param(
         [(HOURS_SEPARATOR, HOURS_SEPARATOR + '\n  weekends: {zh-CN: "周末{days}", en-US: weekends}')],
         [(61, "error", "message 'weekends' in zh-CN uses {days}, which is not available here")],
         id="optional-message-with-a-placeholder",

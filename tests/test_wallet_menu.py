@@ -24,6 +24,7 @@ from ivr.call.flow import CallerInput, Hangup, Listen, Say, Transfer
 from ivr.call.hours import is_open
 from ivr.call.prompts import (
     guidance,
+    key_spoken,
     language_choices,
     number_spoken,
     option_label,
@@ -31,6 +32,7 @@ from ivr.call.prompts import (
     speaking_seconds,
 )
 from ivr.call.utterances import all_utterances
+from ivr.menu.choices import announced
 from ivr.menu.loader import check_file
 from ivr.menu.model import InfoNode, LanguageNode, MenuNode, TransferNode, Tree
 
@@ -472,3 +474,21 @@ def test_spring_festival_closes_lines_that_open_on_an_ordinary_saturday(tree):
     }
     assert holiday_closed, "the 2027 Spring Festival dates change nothing"
     assert any(is_open(h.hours, SPRING_FESTIVAL_NOON) for h in tree.hotlines.values()), "nobody answers at all"
+
+
+# --- what each menu announces (issue 11) --------------------------------------------------------
+
+
+def test_no_announced_key_leads_where_another_announced_key_already_leads(tree):
+    for node in tree.nodes.values():
+        if isinstance(node, MenuNode):
+            places = [c.leads_to for c in announced(tree, node)]
+            assert len(places) == len(set(places)), f"{node.id}: two announced keys for one place: {places}"
+            assert len(places) <= 7, f"{node.id} announces {len(places)} choices"
+
+
+def test_the_main_menu_announces_no_back_and_american_callers_hear_pound(tree):
+    back = tree.defaults.keys.back
+    assert back not in [c.key for c in announced(tree, tree.nodes[tree.main_menu])]
+    assert key_spoken(tree, "#", "en-US") == "pound" and key_spoken(tree, "*", "en-US") == "star"
+    assert "pound" in tree.message("record_prompt", "en-US", seconds=60) and "hash" not in str(tree.messages)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 
-from ivr.menu.choices import END, PREVIOUS, option_leads_to, same_place_options
+from ivr.menu.choices import END, PREVIOUS, announced, option_leads_to, same_place_options
 from ivr.menu.diagnostics import Diagnostic, closest
 from ivr.menu.model import (
     GoodbyeNode,
@@ -26,6 +26,7 @@ from ivr.menu.model import (
 )
 
 MAX_OPTIONS = 9
+MAX_HEARD = 7  # choices a caller can keep in mind from one hearing (options and the global keys named)
 NAMES_IN_A_NOTE = 5  # a note lists this many node ids, then "…"
 
 
@@ -175,7 +176,21 @@ class _Checks:
             yield self.error(node.source, f"{what} has no fallback, and defaults name none")
         yield from self.ambiguous_keywords(node)
         yield from self.same_place(node)
+        yield from self.too_many_heard(node)
         yield from self.unheard_reprompts(node.reprompts, f"{what} reprompts", node.source)
+
+    def too_many_heard(self, node: MenuNode) -> Iterator[Diagnostic]:
+        """More choices than a caller remembers after one hearing: the first are forgotten by the last."""
+        if len(node.options) > MAX_OPTIONS:
+            return  # an error of its own
+        heard = announced(self.tree, node)
+        if len(heard) > MAX_HEARD:
+            options = sum(1 for c in heard if c.option is not None)
+            yield self.warning(
+                node.at("options"),
+                f"node '{node.id}' announces {len(heard)} choices ({options} options and {len(heard) - options} "
+                f"global keys); callers keep about {MAX_HEARD} in mind: move some options to a sub-menu",
+            )
 
     def same_place(self, node: MenuNode) -> Iterator[Diagnostic]:
         """Two announced keys for one place: the caller hears a choice that is no choice, and wonders."""
