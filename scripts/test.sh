@@ -10,6 +10,8 @@ echo "== import-linter (the layering in pyproject.toml)"
 lint-imports
 echo "== ivr validate (shipped menus)"
 ivr validate
+echo "== ivr audio build --strict (the shipped line within its listening limits, measured on the rendered audio)"
+ivr audio build --menu menus/wallet.yaml --strict --no-progress
 echo "== ivr paths (every path of the shipped menu, called through the simulator)"
 ivr paths --menu menus/wallet.yaml
 echo "== pytest"
