@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ivr.call.prompts import language_choices, option_label, options_prompt, speaking_seconds
 from ivr.menu.diagnostics import ConfigError, Diagnostic
-from ivr.menu.loader import check_file
+from ivr.menu.loader import check_bytes, check_file, internal_error
 from ivr.menu.model import GoodbyeNode, InfoNode, LanguageNode, MenuNode, Source, Text, TransferNode, Tree
 
 LONGEST_PROMPT_SECONDS = 30.0
@@ -22,15 +22,35 @@ LONGEST_PROMPT_SECONDS = 30.0
 
 def check_menu(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
     """Every problem of a menu file: the file's and the graph's (``check_file``), then how it sounds."""
-    tree, diagnostics = check_file(path)
-    if tree is not None:
-        diagnostics = sorted({*diagnostics, *spoken_problems(tree)})
-    return tree, diagnostics
+    return _spoken_too(str(path), *check_file(path))
+
+
+def check_menu_bytes(data: bytes, file: str) -> tuple[Tree | None, list[Diagnostic]]:
+    """``check_menu`` of contents already read (``file`` names them): what the service checks before it
+    serves or keeps a copy of exactly those bytes."""
+    return _spoken_too(file, *check_bytes(data, file))
+
+
+def _spoken_too(file: str, tree: Tree | None, diagnostics: list[Diagnostic]) -> tuple[Tree | None, list[Diagnostic]]:
+    if tree is None:
+        return tree, diagnostics
+    try:
+        return tree, sorted({*diagnostics, *spoken_problems(tree)})
+    except Exception as exc:  # a crash of a check refuses the file, it never reaches a caller
+        return None, sorted({*diagnostics, internal_error(file, exc)})
 
 
 def load_menu(path: str | Path) -> Tree:
     """Load and fully check a menu file; raise ``ConfigError`` listing every error."""
-    tree, diagnostics = check_menu(path)
+    return _served(*check_menu(path))
+
+
+def load_menu_bytes(data: bytes, file: str) -> Tree:
+    """``load_menu`` of contents already read."""
+    return _served(*check_menu_bytes(data, file))
+
+
+def _served(tree: Tree | None, diagnostics: list[Diagnostic]) -> Tree:
     if tree is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(diagnostics)
     return tree
@@ -45,7 +65,10 @@ def _spoken(tree: Tree) -> Iterator[Diagnostic]:
     for node in tree.nodes.values():
         what = f"node '{node.id}'"
         if isinstance(node, LanguageNode):
-            seconds = sum(speaking_seconds(text) for text, _ in language_choices(tree, node))
+            try:
+                seconds = sum(speaking_seconds(text) for text, _ in language_choices(tree, node))
+            except (KeyError, IndexError, ValueError):
+                continue  # a broken message is reported where it is written
             if seconds > LONGEST_PROMPT_SECONDS:
                 yield _too_long(node.source, f"{what} language choice", seconds)
         elif isinstance(node, MenuNode):

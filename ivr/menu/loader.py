@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+from ivr.menu import bounded_read
+from ivr.menu.bounded_read import Refused
 from ivr.menu.diagnostics import ConfigError, Diagnostic, did_you_mean
 from ivr.menu.fields import Field, section
 from ivr.menu.model import Source, Tree, frozen_map
@@ -88,14 +90,60 @@ def check_file(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
 
 
 def _check_file(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
+    data, problems = read_file(path)
+    if data is None:
+        return None, problems
+    return check_bytes(data, str(path))
 
+
+def read_file(path: str | Path) -> tuple[bytes | None, list[Diagnostic]]:
+    """The file's bytes within the reading limits (``ivr.menu.bounded_read``), or why it cannot be read."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return bounded_read.read_bytes(path), []
     except FileNotFoundError:
         return None, [Diagnostic(Source(file, 1), "error", "no such file")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(Source(file, 1), "error", f"cannot read the file: {exc}")]
+    except Refused as exc:
+        return None, [Diagnostic(Source(file, exc.line), "error", exc.message)]
+    except OSError as exc:
+        return None, [Diagnostic(Source(file, 1), "error", f"cannot read the file: {exc.strerror or exc}")]
+
+
+def check_bytes(data: bytes, file: str) -> tuple[Tree | None, list[Diagnostic]]:
+    """Every check of a menu file's contents (``file`` names it in the problems).
+
+    Whatever goes wrong inside is one more problem of the file, never an exception: a file that
+    crashes the reader (a bug here, or an input nobody thought of) is a rejected edit, and the
+    line keeps serving the last good menu instead of answering a 500.
+    """
+    try:
+        return _check_bytes(data, file)
+    except Exception as exc:  # see above: any failure is a rejected file
+        return None, [internal_error(file, exc)]
+
+
+def internal_error(file: str, exc: BaseException) -> Diagnostic:
+    """A failure of the checks themselves, phrased as a problem of the file (it is the file that is refused)."""
+    return Diagnostic(
+        Source(file, 1),
+        "error",
+        f"the file could not be checked ({type(exc).__name__}: {exc}); it is refused."
+        " Please report this with the file: the checks should have named the problem",
+    )
+
+
+def _check_bytes(data: bytes, file: str) -> tuple[Tree | None, list[Diagnostic]]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [
+            Diagnostic(
+                Source(file, line),
+                "error",
+                f"cannot read the file: it is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            )
+        ]
     reading = Reading(file)
     tree = read(reading, text)
     diagnostics = list(reading.diagnostics)
@@ -129,7 +177,7 @@ def read(reading: Reading, text: str) -> Tree | None:
     if not languages:
         return None
     default_language = data.get("default_language", next(iter(languages)))
-    if default_language not in languages:
+    if not isinstance(default_language, str) or default_language not in languages:
         reading.error(
             data.line_of("default_language"),
             f"default_language '{default_language}' is not a declared language"

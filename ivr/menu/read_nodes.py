@@ -122,7 +122,7 @@ def read_nodes(reading: Reading, data: LocatedDict) -> dict[str, Node]:
             reading.broken_nodes.add(node_id)
             continue
         kind = spec.get("kind")
-        if kind not in readers:
+        if not isinstance(kind, str) or kind not in readers:  # a list or map is no kind (and no dict key)
             reading.error(
                 spec.line_of("kind"),
                 f"node '{node_id}' has kind {kind!r}; use one of {', '.join(readers)}"

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from ivr.menu import bounded_read
+from ivr.menu.bounded_read import Refused
 from ivr.menu.diagnostics import Diagnostic
 from ivr.menu.model import Source
 
@@ -32,8 +34,12 @@ class COMPOSER(_FAST_LOADER):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._scalar_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+        self._values = 0
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        self._values += 1  # every node passes here: the only hook into libyaml's composing loop
+        if not self._values % bounded_read.CHECK_EVERY:
+            bounded_read.check_progress(self._values)
         if kind is yaml.MappingNode:  # without path resolvers, what the base class returns too
             return self.DEFAULT_MAPPING_TAG
         if kind is yaml.SequenceNode:
@@ -72,15 +78,18 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
     """Parse ``text``; return the located data (or None) and any syntax or duplicate-key problems."""
     problems: list[Diagnostic] = []
     try:
-        try:
-            root = yaml.compose(text, Loader=COMPOSER)
-        except yaml.YAMLError:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)  # the familiar wording (and line) of the problem
+        root = _compose(text)
+        if root is not None:
+            bounded_read.check_graph(root)  # before anything is expanded: cycles, depth, alias bombs
+    except Refused as exc:
+        return None, [Diagnostic(Source(file, exc.line), "error", exc.message)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
         what = getattr(exc, "problem", None) or str(exc)
-        problems.append(Diagnostic(Source(file, line), "error", f"the file is not valid YAML: {what}{QUOTE_TIP}"))
+        # libyaml's own nesting limit (1,000 levels) is met before ours: say ours
+        message = DEEP if "nesting depth" in what else f"the file is not valid YAML: {what}{QUOTE_TIP}"
+        problems.append(Diagnostic(Source(file, line), "error", message))
         return None, problems
     if root is None:
         return None, problems
@@ -126,3 +135,35 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
         return items
 
     return convert(root), problems
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The document's node graph. A file libyaml rejects is composed again by the Python loader for its
+    familiar wording, unless that one fails otherwise (it recurses, so deep nesting is a
+    ``RecursionError`` there): then libyaml's own message stands. Both count values for the limits."""
+    try:
+        return yaml.compose(text, Loader=COMPOSER)
+    except RecursionError:  # only without libyaml: the Python composer recurses once per level
+        raise Refused(DEEP) from None
+    except yaml.YAMLError as fast:
+        if _FAST_LOADER is yaml.SafeLoader or "nesting depth" in str(fast):
+            raise  # the Python loader would only recurse into a RecursionError, slowly
+        try:
+            return yaml.compose(text, Loader=_WORDED)
+        except RecursionError:
+            raise fast from None
+
+
+DEEP = f"the file nests more than {bounded_read.MAX_DEPTH} levels deep; a menu needs about 8"
+
+
+class _WORDED(yaml.SafeLoader):
+    """PyYAML's Python loader, counting values for the limits as ``COMPOSER`` does."""
+
+    _values = 0
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        self._values += 1
+        if not self._values % bounded_read.CHECK_EVERY:
+            bounded_read.check_progress(self._values)
+        return super().resolve(kind, value, implicit)
