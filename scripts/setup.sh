@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the line and its tests need on a fresh Debian machine (run as root or with sudo):
-# espeak-ng's library for pyttsx3, sox and wrk, Graphviz, Chromium with a CJK font (reports and pages
+# espeak-ng (its library for pyttsx3, its command for the phoneme tests), sox and wrk, Graphviz, Chromium with a CJK font (reports and pages
 # show Chinese), PostgreSQL (the call store's tests run a throw-away
 # cluster of it), a venv in .venv, and this package with its test extras.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=()
-for pkg in libespeak-ng1 sox wrk graphviz chromium fonts-noto-cjk postgresql; do
+for pkg in libespeak-ng1 espeak-ng sox wrk graphviz chromium fonts-noto-cjk postgresql; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
