@@ -12,11 +12,23 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+
+import pytest
 
 _STORE_DIR = tempfile.mkdtemp(prefix="ivr-test-store-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_STORE_DIR}/ivr.db")
 os.environ.setdefault("SPOOL_DIR", f"{_STORE_DIR}/spool")
 os.environ.setdefault("SPOOL_SYNC", "false")
+os.environ.setdefault("MENU_SNAPSHOT_DIR", f"{_STORE_DIR}/menus")  # per test below; this for wider fixtures
 
 # Registered first, so it runs last at exit: after every app's recorder has flushed its spool.
 atexit.register(shutil.rmtree, _STORE_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _menu_snapshots(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test's apps keep their last good menus in a folder of their own (``MENU_SNAPSHOT_DIR``): not in
+    the working tree's ``var/``, and never a copy another test left under the same file name."""
+    monkeypatch.setenv("MENU_SNAPSHOT_DIR", str(tmp_path_factory.mktemp("menu-snapshots")))
+    yield

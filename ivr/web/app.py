@@ -34,7 +34,8 @@ from ivr.web.console import console_blueprint
 from ivr.web.dialing import Undialable, dial_plan, startup_problem
 from ivr.web.documents import DocumentCache
 from ivr.web.logs import configure_service_log, printable, under_gunicorn
-from ivr.web.menu_source import MenuSource
+from ivr.web.menu_snapshot import Snapshots
+from ivr.web.menu_source import MenuSource, NoGoodMenu
 from ivr.web.security import SignatureCheck
 from ivr.web.settings import SettingError, Settings
 from ivr.web.twiml import Event, FindAudio, TwimlRenderer
@@ -65,7 +66,7 @@ def create_app(settings: dict[str, Any] | Settings | None = None, *, clock: Cloc
     """
     try:
         return _create_app(settings, clock)
-    except SettingError as exc:
+    except (SettingError, NoGoodMenu) as exc:  # NoGoodMenu: a broken menu file and no last good copy
         if not under_gunicorn():
             raise
         configure_service_log("INFO")  # the settings may not have got as far as LOG_LEVEL
@@ -90,7 +91,7 @@ def _create_app(settings: dict[str, Any] | Settings | None, clock: Clock | None)
         )  # fmt: skip
     app.wsgi_app = _ascii_query(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = whole_bodies(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
-    menu = MenuSource(settings.menu_file)
+    menu = MenuSource(settings.menu_file, Snapshots(settings.menu_snapshot_dir))
     trunk = settings.sip_trunk
     _check_routes(menu.current(), settings)
     now = clock or utc_now
@@ -275,8 +276,9 @@ def _create_app(settings: dict[str, Any] | Settings | None, clock: Clock | None)
 
     @app.route("/healthz")
     def health() -> dict[str, object]:
-        tree = menu.current()
-        return {"status": "ok", "menu": str(settings.menu_file), "nodes": len(tree.nodes), "version": menu.version}
+        """200 while this worker answers calls; what menu it serves, from where and why (docs/running.md)."""
+        menu.current()  # a poll notices an edit as a webhook would
+        return menu.health()
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -1,9 +1,18 @@
-"""Hot reload: the menu file is the running line, re-read when it changes.
+"""Hot reload off the request path, with the last good menu on disk.
 
-Each webhook asks for the current tree; a ``stat`` (microseconds) tells whether the file
-changed. An edit that validates replaces the tree for the next webhook; an edit with errors is
-logged with file:line and the last good tree keeps serving, so a typo never reaches a caller.
-The tree is an immutable value, so swapping the reference is the whole "reload".
+Each webhook asks for the current tree and gets it at once: a ``stat`` (microseconds) tells
+whether the file changed, and a change starts a load in a background thread; requests keep the
+tree they had until the new one has passed every check, then the reference is swapped (the tree
+is an immutable value, so the swap is the whole "reload"). No request ever waits on a load, and a
+load is bounded (``ivr.menu.bounded_read``: regular files only, a size cap, an alias and value
+budget, a depth limit, a time budget), so a FIFO, a 50 MB file or an alias bomb costs a rejected
+load, not a stalled call. Anything that goes wrong in a load rejects that edit, logged with
+file:line, and the last good tree keeps serving.
+
+Every accepted menu is copied to the last good copy on disk (``ivr.web.menu_snapshot``): a
+worker that starts while the file is broken serves that copy and says so, in its log and in
+``/healthz`` (``health``). Only with no good menu at all does it refuse to start, with the
+file's errors.
 """
 
 from __future__ import annotations
@@ -11,56 +20,181 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from ivr.call.checks import load_menu
-from ivr.menu.diagnostics import ConfigError
-from ivr.menu.model import Tree
+from ivr.call.checks import check_menu_bytes
+from ivr.menu import bounded_read
+from ivr.menu.diagnostics import ConfigError, Diagnostic
+from ivr.menu.loader import internal_error, read_file
+from ivr.menu.model import Source, Tree
+from ivr.web.menu_snapshot import Snapshots, sha256
 
 log = logging.getLogger("ivr.menu")
+Signature = tuple[int, int, int] | None  # (mtime, size, inode), None when the path cannot be stat'ed
+
+
+@dataclass(frozen=True)
+class Served:
+    """The tree being served and where it came from."""
+
+    tree: Tree
+    origin: str  # "file": the menu file itself; "snapshot": the last good copy
+    path: Path
+    sha256: str
+    since: str  # when this worker started serving it (UTC, ISO 8601)
+
+
+class NoGoodMenu(ConfigError):
+    """The menu file cannot be served and there is no last good copy either: the worker cannot start."""
+
+    def __init__(self, path: Path, snapshot: Path | None, diagnostics: list[Diagnostic]):
+        super().__init__(diagnostics)
+        where = f"no last good copy in {snapshot.parent}/" if snapshot else "no last good copy is kept"
+        errors = "\n".join(str(d) for d in self.errors) or "(no details)"
+        self.message = f"{path} cannot be served and there is {where} to serve instead:\n{errors}"
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class MenuSource:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._signature = self._stat()
-        self._tree = load_menu(self.path)  # the first load must succeed: nothing to fall back to
-        self._rejected: tuple[int, int, int] | None = None
-        self.version = 1  # bumps on every successful reload (used to key caches)
+    """The menu a worker serves: the file when it is good, else the last good tree or copy."""
 
-    def _stat(self) -> tuple[int, int, int] | None:
+    def __init__(
+        self,
+        path: Path,
+        snapshots: Snapshots | None = None,
+        *,
+        budget: float = bounded_read.LOAD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.path = Path(path)
+        self.snapshots = snapshots
+        self.budget = budget
+        self._clock = clock  # seconds, for the time budget of a load
+        self.version = 1  # bumps on every successful reload (used to key caches)
+        self._lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+        self._seen = self._stat()  # the file as it was when last read (or tried)
+        served, data, errors = self._load(self.path, "file")
+        self._errors = errors  # the file's errors while it cannot be served
+        if served is not None and data is not None:
+            self._served = served
+            self._keep(data, served.sha256)
+            return
+        fallback = self._last_good_copy()
+        if fallback is None:
+            raise NoGoodMenu(self.path, self.snapshots.path_for(self.path) if self.snapshots else None, errors)
+        self._served = fallback
+        log.error(
+            "MENU FILE NOT SERVED: %s cannot be served; serving the last good copy %s (sha256 %s) instead:\n%s",
+            self.path, fallback.path, fallback.sha256[:12], "\n".join(str(d) for d in errors),
+        )  # fmt: skip
+
+    # --- the request path: never waits ------------------------------------------------------------
+
+    def current(self) -> Tree:
+        served = self._served
+        signature = self._stat()
+        if signature != self._seen:
+            self._start_loading(signature)
+        return served.tree
+
+    def health(self) -> dict[str, object]:
+        """What ``/healthz`` says: what is served, from where, why, and the file's own errors."""
+        served, errors = self._served, list(self._errors)
+        loading = self._loader is not None and self._loader.is_alive()
+        current = served.origin == "file" and not errors
+        if current:
+            reason = "the menu file is served"
+        elif served.origin == "file":
+            reason = f"{self.path} has errors: this worker keeps serving the last good menu it loaded"
+        else:
+            reason = f"{self.path} could not be served when this worker started: serving the last good copy"
+        return {
+            "status": "ok" if current else "degraded",
+            "worker": os.getpid(),  # each worker answers for itself
+            "menu": str(self.path),
+            "nodes": len(served.tree.nodes),
+            "version": self.version,
+            "reason": reason,
+            "served": {"from": served.origin, "path": str(served.path), "sha256": served.sha256, "since": served.since},
+            "file": {
+                "state": "loading" if loading else ("rejected" if errors else "served"),
+                "errors": [str(d) for d in errors],
+            },
+            "snapshot": str(self.snapshots.path_for(self.path)) if self.snapshots else None,
+        }
+
+    def _stat(self) -> Signature:
         try:
             st = os.stat(self.path)
         except OSError:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
-    def current(self) -> Tree:
-        signature = self._stat()
-        if signature == self._signature or signature is None or signature == self._rejected:
-            return self._tree
+    def _start_loading(self, signature: Signature) -> None:
         with self._lock:
-            if signature != self._signature and signature != self._rejected:
-                self._reload(signature)
-        return self._tree
+            if signature == self._seen or (self._loader is not None and self._loader.is_alive()):
+                return  # a load is running: a later request looks again when it is done
+            self._loader = threading.Thread(target=self._reload, args=(signature,), name="ivr-menu-load", daemon=True)
+            self._loader.start()
 
-    def _reload(self, signature: tuple[int, int, int]) -> None:
+    # --- the background load ----------------------------------------------------------------------
+
+    def _reload(self, signature: Signature) -> None:
+        served, data, errors = self._load(self.path, "file")
+        if served is not None and data is not None:
+            self._keep(data, served.sha256)  # kept before it is served: a worker may die right after
+        with self._lock:
+            self._seen = signature
+            if served is None or data is None:
+                self._errors = errors
+                log.error(
+                    "menu edit rejected, still serving the last good menu (%s, sha256 %s):\n%s",
+                    self._served.path, self._served.sha256[:12], "\n".join(str(d) for d in errors),
+                )  # fmt: skip
+                return
+            self._served, self._errors = served, []
+            self.version += 1
+        log.info("menu reloaded from %s (%d nodes, sha256 %s)", self.path, len(served.tree.nodes), served.sha256[:12])
+
+    def _load(self, path: Path, origin: str) -> tuple[Served | None, bytes | None, list[Diagnostic]]:
+        """Read and check ``path`` within the limits and the time budget; any failure is a list of errors."""
+        started = self._clock()
         try:
-            tree = load_menu(self.path)
-        except ConfigError as exc:
-            self._rejected = signature
-            log.error(
-                "menu edit rejected, still serving the last good menu:\n%s",
-                "\n".join(str(d) for d in exc.errors),
-            )
-            return
-        except OSError as exc:  # replaced mid-read: try again on the next request
-            log.warning("menu file could not be read (%s); still serving the last good menu", exc)
-            return
-        # Re-check: if the file changed while it was being read, read it again next time.
-        if self._stat() != signature:
-            return
-        self._tree, self._signature, self._rejected = tree, signature, None
-        self.version += 1
-        log.info("menu reloaded from %s (%d nodes)", self.path, len(tree.nodes))
+            with bounded_read.time_budget(self.budget):
+                data, problems = read_file(path)
+                if data is None:
+                    return None, None, problems
+                tree, diagnostics = check_menu_bytes(data, str(path))
+        except Exception as exc:  # never a traceback into a request or a failed boot: a rejected file
+            return None, None, [internal_error(str(path), exc)]
+        errors = [d for d in diagnostics if d.severity == "error"]
+        if tree is None or errors:
+            return None, None, errors or diagnostics
+        seconds = self._clock() - started
+        if seconds > self.budget:
+            message = f"loading the menu took {seconds:.1f} s, over its time budget of {self.budget:g} s"
+            return None, None, [Diagnostic(Source(str(path), 1), "error", message)]
+        return Served(tree, origin, path, sha256(data), _now()), data, []
+
+    def _last_good_copy(self) -> Served | None:
+        if self.snapshots is None or self.snapshots.read(self.path) is None:
+            return None
+        served, _data, errors = self._load(self.snapshots.path_for(self.path), "snapshot")
+        if served is None:
+            log.error("the last good copy cannot be served either:\n%s", "\n".join(str(d) for d in errors))
+        return served
+
+    def _keep(self, data: bytes, digest: str) -> None:
+        if self.snapshots is not None:
+            self.snapshots.save(self.path, data, digest)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

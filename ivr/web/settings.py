@@ -3,6 +3,7 @@
 | variable            | default              | meaning                                                    |
 |---------------------|----------------------|------------------------------------------------------------|
 | MENU_FILE           | menus/wallet.yaml    | the menu tree to serve (re-read when it changes)           |
+| MENU_SNAPSHOT_DIR   | var/menus            | the last good copy of each menu served (docs/running.md)   |
 | AUDIO_DIR           | audio                | pre-rendered prompts (``ivr audio build``)                  |
 | USE_AUDIO           | true                 | ``false``: every prompt is <Say>, even where audio exists   |
 | TWILIO_AUTH_TOKEN   | (unset)              | checks X-Twilio-Signature on every webhook when set        |
@@ -72,6 +73,7 @@ RETENTION_LIMITS = (1, 36_500)
 @dataclass(frozen=True)
 class Settings:
     menu_file: Path = Path("menus/wallet.yaml")
+    menu_snapshot_dir: Path = Path("var/menus")
     audio_dir: Path = Path("audio")
     use_audio: bool = True
     twilio_auth_token: str = field(default="", repr=False)
@@ -190,6 +192,7 @@ class Settings:
 
 NAMES = {
     "MENU_FILE": "menu_file",
+    "MENU_SNAPSHOT_DIR": "menu_snapshot_dir",
     "AUDIO_DIR": "audio_dir",
     "USE_AUDIO": "use_audio",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",

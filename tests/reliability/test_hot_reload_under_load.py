@@ -8,12 +8,14 @@ editor; the half file is invalid), and another valid edit by atomic rename. Each
 classified by the main menu's prompt, which every version says differently.
 
 The checks use causality, not timing: a response that *finished* before a write completed can only
-be the old menu, and a request that *started* after it must get the new one. Bounded: at most
-400 requests per client and 20 s in all.
+be the old menu, and a request that *started* after ``/healthz`` said the new menu is served must
+get it (an edit is loaded in the background, so no request waits for it; the test waits, polling
+with a deadline). Bounded: at most 400 requests per client and 20 s in all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import threading
@@ -103,6 +105,20 @@ def test_hot_reload_under_load(tmp_path):
             time.sleep(0.01)
         raise AssertionError(f"the clients sent fewer than {count} requests in a phase; results so far: {len(results)}")
 
+    def served(text: str) -> float:
+        """The moment ``/healthz`` first says ``text`` is the menu served (polled until the deadline)."""
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        while time.monotonic() < deadline:
+            if requests.get(base + "/healthz", timeout=10).json()["served"]["sha256"] == digest:
+                return time.monotonic()
+        raise AssertionError("the edit was not served before the deadline")
+
+    def rejected() -> None:
+        while time.monotonic() < deadline:
+            if requests.get(base + "/healthz", timeout=10).json()["file"]["state"] == "rejected":
+                return
+        raise AssertionError("the invalid edit was not rejected before the deadline")
+
     def bump_mtime() -> None:
         # Some filesystems keep coarse timestamps; the size or inode changes anyway, this makes sure.
         st = menu.stat()
@@ -118,6 +134,7 @@ def test_hot_reload_under_load(tmp_path):
         replacement = tmp_path / "menu.yaml.new"
         replacement.write_text(invalid, encoding="utf-8")
         os.replace(replacement, menu)
+        rejected()
         wait_for_requests_after(time.monotonic())
 
         # 2. a valid edit written in place, in two halves with load in between
@@ -134,13 +151,13 @@ def test_hot_reload_under_load(tmp_path):
             out.flush()
             os.fsync(out.fileno())
         bump_mtime()
-        one_done = time.monotonic()
+        one_done = served(one)
         wait_for_requests_after(one_done)
 
         # 3. another valid edit, atomically renamed
         replacement.write_text(two, encoding="utf-8")
         os.replace(replacement, menu)
-        two_done = time.monotonic()
+        two_done = served(two)
         wait_for_requests_after(two_done)
     finally:
         stop.set()

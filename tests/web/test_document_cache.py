@@ -4,6 +4,7 @@ same audio, or the document is made again."""
 import logging
 import os
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +65,9 @@ def test_a_reload_empties_the_cache_before_the_next_answer(menu_file):
     menu_file.write_text(text, encoding="utf-8")
     st = menu_file.stat()
     os.utime(menu_file, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    deadline = time.monotonic() + 20  # the edit loads in the background: wait until it is served
+    while client.get("/healthz").get_json()["version"] == 1:
+        assert time.monotonic() < deadline, "the edit was not loaded"
     assert b"Please pick a topic." in client.post("/voice/node/main?lang=en-US").data
 
 
