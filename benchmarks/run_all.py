@@ -6,6 +6,9 @@ Runs, each as its own process (so one's imports and memory do not colour another
 
 * ``benchmarks/webhooks.py``: the service against the floor app under gunicorn + wrk;
 * ``benchmarks/config_scale.py``: load + validate of generated 100 / 1,000 / 10,000-node menus;
+* ``benchmarks/paths_scale.py``: ``ivr paths`` over generated 30 / 100 / 300 / 1,000-node menus (seconds
+  per node), and on the shipped menu against the commit before the path-speed work, checked out in a
+  temporary worktree and run alternately in the same run (the ratio);
 * ``benchmarks/audio_build.py`` (when present): a full audio build and a one-edit rebuild;
 * ``benchmarks/soak.py``: a short soak (``--soak-seconds``, 0 to skip; the 3-minute default of the
   script itself is for a separate run).
@@ -97,6 +100,34 @@ def main(argv: list[str] | None = None) -> int:
             )
     if code != 0:
         failed.append("config_scale.py")
+
+    paths_args = ["--sizes", "30,100", "--rounds", "1"] if args.quick else []
+    code, out = run("paths_scale.py", "--json", *paths_args, timeout=3600)
+    if out.strip():
+        walks = last_json(out)
+        for r in walks["rows"]:
+            if r["seconds"] is None:
+                figure = f"failed: {r['error']}"
+            else:
+                figure = f"{r['seconds']:.2f} s, {1000 * r['s_per_node']:.1f} ms per node, {r['requests']:,} requests"
+                figure += "" if r["complete"] else ", BOUND HIT (incomplete)"
+            rows.append(("ivr paths", f"{r['nodes']:,} generated nodes", figure))
+        c = walks["comparison"]
+        if c:
+            rows.append(
+                (
+                    "ivr paths",
+                    f"shipped menu against {c['baseline']} (before)",
+                    f"{c['new_s']} s against {c['old_s']} s: **{c['ratio']}x** (goal ≥ {c['goal']:g}x); "
+                    f"median of {c['rounds']} alternating runs each; {c['new_requests']:,} requests against "
+                    f"{c['old_requests']:,}; same coverage and findings: {c['same_result']}"
+                    + ("" if c["old_complete"] else " (the older walk hit its budget: a lower bound)"),
+                )
+            )
+        load = walks["load"]
+        rows.append(("ivr paths", "load", f"load average {load['before']} → {load['after']} on {load['cores']} cores"))
+    if code != 0:
+        failed.append("paths_scale.py")
 
     if (HERE / "audio_build.py").is_file():
         code, out = run("audio_build.py", timeout=1800)
