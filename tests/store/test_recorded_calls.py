@@ -64,7 +64,7 @@ def test_inputs_reprompts_fallbacks_and_a_transfer_are_recorded(database_url: st
     call.press("7")  # no such option at the main menu: a no-match and a reprompt
     call.silence()  # a no-input and a reprompt
     call.say("退款", confidence=0.93)  # speech: 付款、充值和退款
-    call.press("3").press("1").press("1")  # 退款 → 客服 → 支付宝
+    call.press("3").press("0").press("1")  # 退款 → 客服 (0, from the answer) → 支付宝
     assert call.dialed == "sip:95188@trunk.example.com"  # the wallet line dials through its SIP trunk
     call.dial_outcome("busy", 0)
     call.hangup()

@@ -42,7 +42,7 @@ def test_every_answer_leaves_after_the_flush_that_covers_its_events(sqlite_url: 
     app.wsgi_app = answered
     call = simulator(app, from_="+8613912345678").call()
     call.press("1").say("退款", confidence=0.93)  # 普通话 → 付款、充值和退款
-    call.press("3").press("1").press("1")  # 退款 → 客服 → 支付宝
+    call.press("3").press("0").press("1")  # 退款 → 客服 (0, from the answer) → 支付宝
     call.dial_outcome("completed", 42)
     assert call.ended  # thanked and hung up, then the status callback
     answers = [entry for entry in timeline if entry.startswith("answered")]
@@ -67,7 +67,7 @@ def test_a_failed_flush_still_answers_the_caller_and_keeps_the_call(sqlite_url: 
     monkeypatch.setattr(spool_module.os, "fdatasync", broken)
     call = simulator(app, from_="+8613912345678").call()
     call.press("2")  # English: the main menu is heard
-    call.expect_heard("What can we help you with?")
+    call.expect_heard("Press 2 for")
     call.hangup()
     monkeypatch.undo()
     flush(app)
