@@ -114,10 +114,15 @@ class Forwarder:
         return count
 
     def _drain(self, path: Path, start: int) -> int:
-        """Forward the rest of a file nobody writes any more, then delete it."""
+        """Forward the rest of a file nobody writes any more, then delete it. A retired file is
+        unlocked, so another adopter (a worker, ``ivr calls``) may forward and delete it first: its
+        records are then in the database (ingest is idempotent), and a vanished file is done."""
         count, offset = 0, start
         while True:
-            lines = spool.read_from(path, offset)
+            try:
+                lines = spool.read_from(path, offset)
+            except FileNotFoundError:
+                return count
             if not lines.records:
                 break
             count += self._ingest(lines.records)
