@@ -18,14 +18,16 @@ from ivr.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 WALLET = ROOT / "menus" / "wallet.yaml"
-MOVE = ('      - key: "5"\n        goto: agents\n', '      - key: "6"\n        goto: agents\n')
-OLD_PROMPT = "Please choose what's happening."
+MOVE = ('      - key: "5"                  # the help', '      - key: "6"                  # the help')
+OLD_PROMPT = "Choose one."
 NEW_PROMPT = "What seems to be the problem?"
-ACCOUNT = '    title: {zh-CN: 登录、账户和应用故障, en-US: "login, account and app problems"}\n'
-REWORD = (  # the account menu's prompt (payments and security say the same words)
-    f'{ACCOUNT}    prompt: {{zh-CN: 请选择您遇到的情况。, en-US: "{OLD_PROMPT}"}}',
-    f'{ACCOUNT}    prompt: {{zh-CN: 请选择您遇到的情况。, en-US: "{NEW_PROMPT}"}}',
+ACCOUNT = '    title: {zh-CN: 登录和账户, en-US: "login and account"}\n'
+REWORD = (  # the account menu's prompt (other menus say the same words)
+    f'{ACCOUNT}    prompt: {{zh-CN: 请选择。, en-US: "{OLD_PROMPT}"}}',
+    f'{ACCOUNT}    prompt: {{zh-CN: 请选择。, en-US: "{NEW_PROMPT}"}}',
 )
+CARD_OPTION = '      - key: "1"\n        goto: bank_cards\n'  # in unbind_card's follow-up
+RENAMED = '      - key: "1"\n        goto: bank_card\n'
 
 
 def copy_with(tmp_path: Path, *edits: tuple[str, str], name: str = "new.yaml") -> Path:
@@ -60,8 +62,8 @@ def test_one_option_moved_and_one_prompt_reworded_are_exactly_the_two_changes(
     assert body[0] == "every language"
     assert body[1].startswith("  node 'main': option moved (goto agents): key 5 → key 6 (line ")
     assert body[2] == "en-US"
-    assert body[3].startswith("  node 'account': prompt reworded (line ")  # a long rewording: old and new below
-    assert body[4:] == [f"    - “{OLD_PROMPT}”", f"    + “{NEW_PROMPT}”"]
+    assert body[3].startswith(f"  node 'account': prompt reworded: “{OLD_PROMPT}” → “{NEW_PROMPT}” (line ")
+    assert body[4:] == []
 
 
 def test_edits_a_caller_cannot_hear_are_no_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,11 +82,11 @@ def test_options_added_removed_and_retargeted(tmp_path: Path) -> None:
     new = copy_with(
         tmp_path,
         ('      - key: "4"\n        goto: money\n', '      - key: "4"\n        goto: fees\n'),
-        ('      - {key: "6", goto: bank_cards, ', '      - {key: "7", goto: bank_cards, '),
+        (CARD_OPTION, '      - key: "2"\n        goto: bank_cards\n'),
     )
     found = {(c.where, c.what, c.old, c.new) for c in changes(WALLET, new)}
     assert ("node 'main'", "option '4' now leads elsewhere", "goto money", "goto fees") in found
-    assert ("node 'agents'", "option moved (goto bank_cards)", "key 6", "key 7") in found
+    assert ("node 'unbind_card'", "option moved (goto bank_cards)", "key 1", "key 2") in found
     # 'money' and its topics are now cut off: the new problem says so, once
     assert any(c[1] == "new error" and "cannot be reached" in c[3] for c in found)
 
@@ -111,25 +113,25 @@ def test_hotline_number_and_hours_as_callers_hear_them(tmp_path: Path) -> None:
 def test_nodes_added_and_removed(tmp_path: Path) -> None:
     new = copy_with(
         tmp_path,
-        ('      - {key: "6", goto: bank_cards, ', '      - {key: "6", goto: bank_card, '),
+        (CARD_OPTION, RENAMED),
         ("  bank_cards:\n", "  bank_card:\n"),
     )
     found = [c.summary() for c in changes(WALLET, new)]
     assert found == [
-        "node 'bank_card': node added: info (银行卡)",
+        "node 'bank_card': node added: info (银行客服电话)",
         "node 'bank_cards': node removed: info",
-        "node 'agents': option '6' now leads elsewhere: goto bank_cards → goto bank_card",
+        "node 'unbind_card': option '1' now leads elsewhere: goto bank_cards → goto bank_card",
     ]
 
 
 def test_new_problems_are_changes_and_fixed_ones_too(tmp_path: Path) -> None:
-    broken = copy_with(tmp_path, ('      - {key: "6", goto: bank_cards, ', '      - {key: "6", goto: bank_card, '))
+    broken = copy_with(tmp_path, (CARD_OPTION, RENAMED))
     found = [c.summary() for c in changes(WALLET, broken)]
-    assert "problems: new error: option '6' targets 'bank_card', which is not a node (did you mean 'bank_cards'?)" in (
+    assert "problems: new error: option '1' targets 'bank_card', which is not a node (did you mean 'bank_cards'?)" in (
         found
     )
     assert (
-        "problems: error fixed: option '6' targets 'bank_card', which is not a node (did you mean 'bank_cards'?)"
+        "problems: error fixed: option '1' targets 'bank_card', which is not a node (did you mean 'bank_cards'?)"
         in ([c.summary() for c in changes(broken, WALLET)])
     )
 
@@ -140,8 +142,8 @@ def test_markdown_for_a_pull_request(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert out.startswith(f"### What callers would notice: `{WALLET}` → `{new}`\n\n2 changes.\n")
     assert "**Every language**" in out and "**en-US**" in out
-    assert "  - before: “Please choose what's happening.”" in out
-    assert "  - after: “What seems to be the problem?”" in out
+    assert f"  - before: “{OLD_PROMPT}”" in out
+    assert f"  - after: “{NEW_PROMPT}”" in out
 
 
 def test_git_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

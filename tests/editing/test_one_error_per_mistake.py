@@ -45,12 +45,12 @@ def test_a_dangling_goto_is_one_error_and_the_nodes_it_cuts_off_are_a_note(tmp_p
     [diagnostic] = problems(path)
     assert (diagnostic.source.line, diagnostic.severity) == (line, "error")
     assert diagnostic.message == "option '1' targets 'acount', which is not a node (did you mean 'account'?)"
-    # 'account' and its six topics: the seven errors of old are one note now
+    # 'account', its topics, its account-changes menu and the "rest of the topic" nodes: one note
     assert diagnostic.notes == (
-        "…and 7 nodes below it can't be reached until this is fixed: account, login_failed, account_locked,"
-        " app_crash, change_phone, …",
+        "…and 13 nodes below it can't be reached until this is fixed: account, login_failed, account_locked,"
+        " app_crash, account_changes, …",
     )
-    assert format_diagnostic(diagnostic).splitlines()[1].startswith("    note: …and 7 nodes below it")
+    assert format_diagnostic(diagnostic).splitlines()[1].startswith("    note: …and 13 nodes below it")
 
 
 def test_a_goto_with_no_likely_target_leaves_one_error_for_what_nobody_reaches(tmp_path: Path) -> None:
@@ -60,8 +60,8 @@ def test_a_goto_with_no_likely_target_leaves_one_error_for_what_nobody_reaches(t
     assert (target.source.line, target.message) == (line, "option '1' targets 'xyz', which is not a node")
     assert orphan.message.startswith("node 'account' cannot be reached from the entry 'welcome'")
     assert orphan.notes == (
-        "…and 6 nodes below it can't be reached either: login_failed, account_locked, app_crash, change_phone,"
-        " personal_details, …",
+        "…and 12 nodes below it can't be reached either: login_failed, account_locked, app_crash, account_changes,"
+        " account_locked_why, …",
     )
 
 
