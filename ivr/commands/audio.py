@@ -21,12 +21,14 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ivr.menu.diagnostics import ConfigError
 
 if TYPE_CHECKING:
+    from ivr.audio.build import BuildReport
     from ivr.call.durations import Measured
+    from ivr.menu.model import Tree
 
 DEFAULT_MENU = "menus/wallet.yaml"
 DEFAULT_AUDIO_DIR = "audio"
@@ -102,11 +104,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     """Entry point of ``ivr audio build``; returns the exit code."""
-    from ivr.audio.build import build
-    from ivr.audio.phonetic import Pronouncer
     from ivr.call.checks import load_menu
-    from ivr.call.durations import measure, measured_only
-    from ivr.call.utterances import all_utterances
+    from ivr.call.durations import measure
 
     try:
         tree = load_menu(args.menu)
@@ -115,15 +114,7 @@ def run_build(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return EXIT_MENU
     now = datetime.now(UTC)
-    report = build(
-        [*all_utterances(tree), *measured_only(tree, now)],
-        tree.languages,
-        args.audio_dir,
-        jobs=args.jobs,
-        progress=not args.no_progress,
-        check=args.check,
-        pronouncer=Pronouncer.for_tree(tree),
-    )
+    report = _build_line(tree, args.audio_dir, now, jobs=args.jobs, progress=not args.no_progress, check=args.check)
     problems = [str(f) for f in report.failures] + list(report.out_of_date)
     for line in problems[:MAX_LISTED]:
         print(line, file=sys.stderr)
@@ -146,11 +137,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_durations(args: argparse.Namespace) -> int:
     """Entry point of ``ivr audio durations``; returns the exit code."""
-    from ivr.audio.build import build
-    from ivr.audio.phonetic import Pronouncer
     from ivr.call.checks import load_menu
-    from ivr.call.durations import measure, measured_only
-    from ivr.call.utterances import all_utterances
+    from ivr.call.durations import measure
 
     try:
         tree = load_menu(args.menu)
@@ -159,14 +147,7 @@ def run_durations(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return EXIT_MENU
     now = datetime.now(UTC)
-    report = build(
-        [*all_utterances(tree), *measured_only(tree, now)],
-        tree.languages,
-        args.audio_dir,
-        progress=False,
-        check=True,
-        pronouncer=Pronouncer.for_tree(tree),
-    )
+    report = _build_line(tree, args.audio_dir, now, progress=False, check=True)  # check: reads, renders nothing
     measured = measure(tree, report.durations, now)
     print(durations_table(measured[: args.top] if args.top else measured))
     missing = sum(1 for m in measured if m.seconds is None)
@@ -175,6 +156,18 @@ def run_durations(args: argparse.Namespace) -> int:
     if missing:
         print(f"{missing} not measured: run `ivr audio build --audio-dir {args.audio_dir}` first", file=sys.stderr)
     return EXIT_PROBLEMS if over or missing else EXIT_OK
+
+
+def _build_line(tree: Tree, audio_dir: str, now: datetime, **options: Any) -> BuildReport:
+    """Build (or with ``check=True`` only check) every prompt of ``tree``, and the passages only the
+    duration limits measure, with the tree's pronunciations: what ``build`` and ``durations`` share."""
+    from ivr.audio.build import build
+    from ivr.audio.phonetic import Pronouncer
+    from ivr.call.durations import measured_only
+    from ivr.call.utterances import all_utterances
+
+    utterances = [*all_utterances(tree), *measured_only(tree, now)]
+    return build(utterances, tree.languages, audio_dir, pronouncer=Pronouncer.for_tree(tree), **options)
 
 
 def durations_table(measured: list[Measured]) -> str:
