@@ -11,6 +11,13 @@ A file is returned only when it was rendered for exactly this text, voice, rate 
 Anything else (a text edited since the last build, a voice changed in the
 config, a build from an older format, no audio directory at all) returns None, and the service says the
 text with ``<Say>`` instead: an out-of-date build makes the line sound different, never wrong.
+
+"Still" is checked on every lookup, with one ``lstat`` of the file (about a microsecond): a WAV
+truncated or replaced in place after the build changes neither the manifest nor the folder, so the
+index alone would keep naming it, the TwiML would ``<Play>`` a file ``/audio`` refuses, and the caller
+would hear nothing. A file found broken (here, or by ``/audio``, which also checks its sha256) is
+logged once, said with ``<Say>`` from then on, and listed by ``refused()`` for ``/healthz``, until
+the next build rewrites the manifest.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +47,7 @@ class _Index:
     files: frozenset[str]
     recorded: dict[str, Fingerprint | None]  # file name -> its size and sha256 as the build wrote it
     checked_at: float  # time.monotonic() of the last stat
+    refused: dict[str, str]  # listed file name -> why it is not played (found when the index was built, or since)
 
 
 _EMPTY_FILES: frozenset[str] = frozenset()
@@ -51,11 +60,36 @@ class AudioLibrary:
         self.audio_dir = Path(audio_dir)
         self.recheck_seconds = recheck_seconds
         self._manifest = manifest_path(self.audio_dir)
+        self._folder = os.fspath(self.audio_dir) + os.sep  # a str prefix: a Path join costs more than the lstat
+        self._lock = threading.Lock()
         self._index = self._load(self._identity())
 
     def lookup(self, text: str, language: Language) -> str | None:
         """The file name (relative to the audio directory) for ``text`` in ``language``'s voice, else None."""
-        return self._current().by_prompt.get((text, language.tts_voice, language.tts_rate))
+        index = self._current()
+        name = index.by_prompt.get((text, language.tts_voice, language.tts_rate))
+        if name is None or name in index.refused:
+            return None
+        problem = self._problem(name, index.recorded.get(name))
+        if problem is not None:
+            self.refuse(name, problem)
+            return None
+        return name
+
+    def refuse(self, name: str, reason: str) -> None:
+        """Stop playing ``name`` (it is not what the build wrote: ``reason``) until the next build; logged once."""
+        index = self._index
+        if name in index.refused or name not in index.files:
+            return
+        with self._lock:
+            if name in index.refused:
+                return
+            index.refused[name] = reason  # the index's own dict: a new build's index starts afresh
+        log.warning("not playing %s any more: %s; its prompt is said with <Say> (run `ivr audio build`)", name, reason)
+
+    def refused(self) -> dict[str, str]:
+        """Listed files the line does not play, and why (for ``/healthz``)."""
+        return dict(self._current().refused)
 
     def files(self) -> frozenset[str]:
         """Every file the current manifest names: the only ones worth serving."""
@@ -74,7 +108,7 @@ class AudioLibrary:
         index = (
             self._load(identity)
             if identity != index.identity
-            else _Index(index.identity, index.by_prompt, index.files, index.recorded, now)
+            else _Index(index.identity, index.by_prompt, index.files, index.recorded, now, index.refused)
         )
         self._index = index
         return index
@@ -91,31 +125,37 @@ class AudioLibrary:
     def _load(self, identity: tuple[int, ...] | None) -> _Index:
         now = time.monotonic()
         if identity is None:
-            return _Index(None, {}, _EMPTY_FILES, {}, now)
+            return _Index(None, {}, _EMPTY_FILES, {}, now, {})
         try:
             manifest = read_manifest(self.audio_dir)
         except (ManifestError, OSError) as exc:
             log.warning("ignoring %s (prompts fall back to <Say>): %s", self._manifest, exc)
-            return _Index(identity, {}, _EMPTY_FILES, {}, now)
+            return _Index(identity, {}, _EMPTY_FILES, {}, now, {})
         if manifest is None or manifest.format != FORMAT:
-            return _Index(identity, {}, _EMPTY_FILES, {}, now)
-        usable = {e.file for e in manifest.entries if self._usable(e.file, e.fingerprint)}
-        by_prompt = {(e.text, e.voice, e.rate): e.file for e in manifest.entries if e.file in usable}
-        recorded = {e.file: e.fingerprint for e in manifest.entries if e.file in usable}
-        return _Index(identity, by_prompt, frozenset(by_prompt.values()), recorded, now)
+            return _Index(identity, {}, _EMPTY_FILES, {}, now, {})
+        refused: dict[str, str] = {}
+        for entry in manifest.entries:
+            problem = self._problem(entry.file, entry.fingerprint)
+            if problem is not None and entry.file not in refused:
+                refused[entry.file] = problem
+                log.warning("not serving %s: %s (run `ivr audio build`)", entry.file, problem)
+        by_prompt = {(e.text, e.voice, e.rate): e.file for e in manifest.entries if e.file not in refused}
+        recorded = {e.file: e.fingerprint for e in manifest.entries if e.file not in refused}
+        files = frozenset(by_prompt.values())
+        return _Index(identity, by_prompt, files, recorded, now, refused)
 
-    def _usable(self, name: str, recorded: Fingerprint | None) -> bool:
-        """Listed and still as the build wrote it, as far as a ``stat`` tells: a regular file (not a
-        symlink) of the recorded size. A file deleted, truncated or replaced by hand is said with
-        ``<Say>`` instead; the web checks again when serving (``ivr.web.audio_files``)."""
+    def _problem(self, name: str, recorded: Fingerprint | None) -> str | None:
+        """Why ``name`` is not as the build wrote it, as far as an ``lstat`` tells (None: it looks so):
+        not a regular file (a symlink, a FIFO), gone, or not of the recorded size. The web checks
+        again, size and sha256, when serving it (``ivr.web.audio_files``)."""
         try:
-            info = os.lstat(self.audio_dir / name)
-        except OSError:
-            return False
+            info = os.lstat(self._folder + name)
+        except FileNotFoundError:
+            return "missing"
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})"
         if not stat.S_ISREG(info.st_mode):
-            log.warning("not serving %s: it is not a regular file (run `ivr audio build`)", name)
-            return False
+            return "not a regular file"
         if recorded is not None and info.st_size != recorded.size:
-            log.warning("not serving %s: %d bytes, the manifest says %d", name, info.st_size, recorded.size)
-            return False
-        return True
+            return f"{info.st_size} bytes, the manifest says {recorded.size}"
+        return None

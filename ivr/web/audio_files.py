@@ -7,10 +7,13 @@ checked before any path is built, so no user input ever reaches the filesystem.
 
 And only the file itself: it is opened with ``O_NOFOLLOW`` and must be a regular file
 (``ivr.audio.integrity.read_own``), so a symlink under a listed name (``-> /etc/passwd``) is 404, not
-followed out of ``audio/``; and it must have the size the manifest records, so a WAV truncated after
-the build is 404 (``ivr audio build`` repairs it) rather than a file whose header claims twice its
-length. The bytes sent are the ones checked (read once, at most a few hundred KB), so
-``Content-Length`` is their real length.
+followed out of ``audio/``; and it must have the size and sha256 the manifest records, so a WAV
+truncated or altered after the build is 404 (``ivr audio build`` repairs it) rather than a file whose
+header claims twice its length. The bytes sent are the ones checked (read once, at most a few
+hundred KB, hashed in about a millisecond; Twilio fetches each file once, see below), so
+``Content-Length`` is their real length. A file refused here is also no longer played
+(``AudioLibrary.refuse``): its prompt is said with ``<Say>`` until the next build, rather than
+``<Play>``ed as silence.
 
 A file's name is its content address (``ivr.audio.cache``): a changed prompt gets a new name, so a
 served file never changes. Responses say so (``Cache-Control: public, max-age=1 year, immutable``) and
@@ -21,7 +24,6 @@ and ``Range`` requests (browsers' audio elements) get 206, both by ``flask.send_
 from __future__ import annotations
 
 import io
-import logging
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, send_file
@@ -32,8 +34,6 @@ from ivr.audio.library import AudioLibrary
 
 MIMETYPE = "audio/wav"  # what Twilio's <Play> documents; browsers accept it too (audio/x-wav is the older alias)
 MAX_AGE_SECONDS = 365 * 24 * 3600
-
-log = logging.getLogger(__name__)
 
 
 def audio_blueprint(audio_dir: str | Path, library: AudioLibrary | None = None) -> Blueprint:
@@ -49,14 +49,20 @@ def audio_blueprint(audio_dir: str | Path, library: AudioLibrary | None = None) 
         try:
             opened = read_own(root / name)
         except FileNotFoundError:  # listed, but deleted by hand since the manifest was read
+            known.refuse(name, "missing")
             abort(404)
         except NotOurFile as exc:
-            log.warning("refusing /audio/%s: %s (run `ivr audio build`)", name, exc.strerror)
+            known.refuse(name, exc.strerror)
             abort(404)
         recorded = known.recorded(name)
-        if recorded is not None and len(opened.data) != recorded.size:
-            log.warning("refusing /audio/%s: %d bytes, the manifest says %d", name, len(opened.data), recorded.size)
-            abort(404)
+        if recorded is not None:
+            found = Fingerprint.of(opened.data)
+            if found.size != recorded.size:
+                known.refuse(name, f"{found.size} bytes, the manifest says {recorded.size}")
+                abort(404)
+            if found.sha256 != recorded.sha256:
+                known.refuse(name, "its content differs from the manifest's sha256")
+                abort(404)
         response = send_file(
             io.BytesIO(opened.data),
             mimetype=MIMETYPE,
@@ -69,6 +75,20 @@ def audio_blueprint(audio_dir: str | Path, library: AudioLibrary | None = None) 
         return response
 
     return blueprint
+
+
+def audio_health(library: AudioLibrary, played: bool) -> dict[str, object]:
+    """What ``/healthz`` says of the audio: listed files the line does not play, and why. While the
+    line plays audio (``USE_AUDIO``), any such file makes the status "degraded": its prompt is
+    said with ``<Say>``, in another voice than the rest, until ``ivr audio build`` repairs it."""
+    refused = library.refused()
+    return {
+        "folder": str(library.audio_dir),
+        "played": played,
+        "files": len(library.files() - refused.keys()),
+        "refused": refused,
+        "degraded": played and bool(refused),
+    }
 
 
 def _etag(name: str, recorded: Fingerprint | None) -> str:

@@ -49,7 +49,7 @@ class Escaping(logging.Handler):
     """Writes each record through ``target`` with its message made ``printable`` (the traceback of
     ``log.exception`` stays as it is: several lines by nature, and written by us, not the caller)."""
 
-    def __init__(self, target: logging.Handler):
+    def __init__(self, target: logging.Handler | logging.Logger):
         super().__init__()
         self.target = target
 
@@ -70,11 +70,15 @@ def under_gunicorn() -> bool:
 
 def configure_service_log(level: str) -> None:
     """The ``ivr`` loggers at ``level``; under gunicorn, written through its error log (once per
-    process: a second app in the same worker, the browser phone's "call at", changes nothing)."""
+    process: a second app in the same worker, the browser phone's "call at", changes nothing).
+
+    Through the ``gunicorn.error`` logger, not a copy of its handlers: ``kill -HUP`` gives that
+    logger new handlers, and under ``preload_app`` the app was configured once, in the master, so
+    copied handlers would be the replaced ones (a log file no longer reopened on ``USR1``)."""
     service = logging.getLogger(SERVICE_LOGGER)
     service.setLevel(level)
     if under_gunicorn():
-        service.handlers = [Escaping(h) for h in logging.getLogger("gunicorn.error").handlers]
+        service.handlers = [Escaping(logging.getLogger("gunicorn.error"))]
         service.propagate = False  # gunicorn's root has no handlers; this keeps it that way
 
 

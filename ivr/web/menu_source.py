@@ -80,20 +80,51 @@ class MenuSource:
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
         self._seen = self._stat()  # the file as it was when last read (or tried)
-        served, data, errors = self._load(self.path, "file")
-        self._errors = errors  # the file's errors while it cannot be served
-        if served is not None and data is not None:
-            self._served = served
-            self._keep(data, served.sha256)
-            return
-        fallback = self._last_good_copy()
-        if fallback is None:
+        served, errors = self._what_a_start_serves()
+        if served is None:
             raise NoGoodMenu(self.path, self.snapshots.path_for(self.path) if self.snapshots else None, errors)
-        self._served = fallback
-        log.error(
-            "MENU FILE NOT SERVED: %s cannot be served; serving the last good copy %s (sha256 %s) instead:\n%s",
-            self.path, fallback.path, fallback.sha256[:12], "\n".join(str(d) for d in errors),
-        )  # fmt: skip
+        self._served, self._errors = served, errors  # errors: the file's, while it cannot be served
+
+    def refresh(self) -> None:
+        """Serve now what a worker starting now would serve; it waits for the load, so it is for a
+        process that answers no calls: the gunicorn master just before it forks a worker under
+        ``preload_app`` (``ivr/web/gunicorn_conf.py``), so that a worker forked after an edit starts
+        with that edit, or with the last good copy on disk if the edit is broken, exactly as a
+        worker that loaded the app itself would, and with no load of its own to wait for.
+
+        Nothing to do (one ``stat``) while the file is as it was last read. With no good menu at all
+        the tree already served is kept: this process is serving, there is nothing to refuse."""
+        loader = self._loader
+        if loader is not None:
+            loader.join()  # no load thread across a fork: the child would inherit its lock, held
+        signature = self._stat()
+        if signature == self._seen:
+            return
+        served, errors = self._what_a_start_serves(reuse=self._served)
+        with self._lock:
+            self._seen, self._errors = signature, errors
+            if served is None:
+                log.error("the menu file and its last good copy cannot be served; still serving %s (sha256 %s)",
+                          self._served.path, self._served.sha256[:12])  # fmt: skip
+                return
+            if (served.origin, served.sha256) != (self._served.origin, self._served.sha256):
+                self._served = served
+                self.version += 1
+
+    def _what_a_start_serves(self, reuse: Served | None = None) -> tuple[Served | None, list[Diagnostic]]:
+        """The file if it is good (kept as the last good copy), else the last good copy, else None;
+        with the file's errors. ``reuse``: a tree already checked, taken as is if the copy is its bytes."""
+        served, data, errors = self._load(self.path, "file")
+        if served is not None and data is not None:
+            self._keep(data, served.sha256)
+            return served, []
+        fallback = self._last_good_copy(reuse)
+        if fallback is not None:
+            log.error(
+                "MENU FILE NOT SERVED: %s cannot be served; serving the last good copy %s (sha256 %s) instead:\n%s",
+                self.path, fallback.path, fallback.sha256[:12], "\n".join(str(d) for d in errors),
+            )  # fmt: skip
+        return fallback, errors
 
     # --- the request path: never waits ------------------------------------------------------------
 
@@ -183,10 +214,16 @@ class MenuSource:
             return None, None, [Diagnostic(Source(str(path), 1), "error", message)]
         return Served(tree, origin, path, sha256(data), _now()), data, []
 
-    def _last_good_copy(self) -> Served | None:
-        if self.snapshots is None or self.snapshots.read(self.path) is None:
+    def _last_good_copy(self, reuse: Served | None = None) -> Served | None:
+        if self.snapshots is None:
             return None
-        served, _data, errors = self._load(self.snapshots.path_for(self.path), "snapshot")
+        data = self.snapshots.read(self.path)
+        if data is None:
+            return None
+        copy = self.snapshots.path_for(self.path)
+        if reuse is not None and sha256(data) == reuse.sha256:  # checked already: no second parse
+            return Served(reuse.tree, "snapshot", copy, reuse.sha256, _now())
+        served, _data, errors = self._load(copy, "snapshot")
         if served is None:
             log.error("the last good copy cannot be served either:\n%s", "\n".join(str(d) for d in errors))
         return served

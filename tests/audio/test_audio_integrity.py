@@ -8,9 +8,11 @@ Flask app, over real HTTP on 127.0.0.1 where HTTP is the point) are asked about 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -19,6 +21,7 @@ from werkzeug.serving import make_server
 import ivr.call.utterances
 from ivr.audio.integrity import wav_is_whole
 from ivr.cli import main
+from ivr.simulator import validate_twiml
 from ivr.web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +134,42 @@ def test_a_fifo_under_a_listed_name_is_refused_without_waiting(built, capsys):
     assert _build(built, "--check") == 1
     assert f"{path}: not a regular file" in capsys.readouterr().err
     assert _build(built) == 0 and path.is_file()
+
+
+def test_a_wav_truncated_in_place_under_a_running_line_is_said_instead_and_logged_once(built, caplog):
+    """The caller hears the prompt, not silence: the next answer says it with <Say> (the document
+    kept for that very question included), /audio refuses the file, the log says so once."""
+    app = create_app({"MENU_FILE": EXAMPLE, "AUDIO_DIR": str(built), "CALL_STORE": "false"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        answer = requests.post(base + "/voice/incoming", data=CALLER, timeout=5).text
+        played = _played(answer)
+        assert played, answer
+        entry = next(e for e in _listed(built) if e["file"] == played[0])
+        assert requests.get(f"{base}/audio/{entry['file']}", timeout=5).status_code == 200
+
+        with open(built / entry["file"], "r+b") as f:  # in place, after the build: folder and manifest unchanged
+            f.truncate(entry["size"] // 2)
+        with caplog.at_level(logging.WARNING, logger="ivr"):
+            answers = [requests.post(base + "/voice/incoming", data=CALLER, timeout=5).text for _ in range(3)]
+            fetched = requests.get(f"{base}/audio/{entry['file']}", timeout=5)
+    finally:
+        server.shutdown()
+
+    for again in answers:
+        assert entry["file"] not in again and not validate_twiml(again)
+        said = [e.text for e in ElementTree.fromstring(again).iter("Say")]
+        assert entry["text"] in said, again
+        assert _played(again) == played[1:]  # the other prompts still play
+    assert fetched.status_code == 404
+    assert sum(entry["file"] in r.getMessage() for r in caplog.records if r.name.startswith("ivr.")) == 1
+
+
+CALLER = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "2" * 32, "From": "+8613800000000", "To": "+8610000000"}
+
+
+def _played(twiml: str) -> list[str]:
+    """The file names an answer <Play>s, in order."""
+    return [(e.text or "").rsplit("/", 1)[-1] for e in ElementTree.fromstring(twiml).iter("Play")]

@@ -185,3 +185,32 @@ def test_snapshots_are_one_file_per_menu_name(tmp_path):
     store.save(Path("menus/wallet.yaml"), b"a: 2\n", sha256(b"a: 2\n"))
     assert store.read(Path("elsewhere/wallet.yaml")) == b"a: 2\n"
     assert store.read(Path("menus/other.yaml")) is None
+
+
+def test_the_preloading_master_forks_workers_with_the_latest_good_menu_or_the_last_good_copy(line, monkeypatch):
+    """Under preload_app a worker starts with the master's menu, so before each fork the master
+    catches up (``MenuSource.refresh``): with a newer good edit a worker accepted meanwhile, and
+    after a broken edit with the last good copy, exactly what a worker loading the app would serve."""
+    menu, snapshots = line
+    master = MenuSource(menu, Snapshots(snapshots))  # loaded once, answers nothing
+    first = master.current()
+    master.refresh()
+    assert master.current() is first  # unchanged file: nothing read again
+
+    edit(menu, menu.read_text(encoding="utf-8").replace(PROMPT, "Please pick a topic."))
+    worker = MenuSource(menu, Snapshots(snapshots))  # a worker accepts the edit and keeps it on disk
+    master.refresh()
+    newer = master.current()
+    assert newer is not first and newer.nodes["main"] == worker.current().nodes["main"]
+    assert master.health()["served"]["from"] == "file" and master.version == 2
+
+    loads = []
+    real_load = master._load
+    monkeypatch.setattr(master, "_load", lambda path, origin: loads.append(origin) or real_load(path, origin))
+    edit(menu, menu.read_text(encoding="utf-8") + 'broken: "x\n')
+    master.refresh()
+    health = master.health()
+    assert health["status"] == "degraded" and health["served"]["from"] == "snapshot"
+    assert health["served"]["sha256"] == sha256((snapshots / "menu.yaml").read_bytes())
+    assert "not valid YAML" in health["file"]["errors"][0]
+    assert master.current() is newer and loads == ["file"]  # the copy is the tree it had: not parsed again
