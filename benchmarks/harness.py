@@ -226,7 +226,10 @@ def webhook_mix(menu: Path = MENU, calls: int = 60, seed: int = 7, token: str = 
         node = tree.nodes[tree.main_menu]
         for _step in range(rng.randint(1, 3)):
             assert isinstance(node, MenuNode)
-            choice = rng.choice([o for o in node.options if o.action == "goto"])
+            onward = [o for o in node.options if o.action == "goto"]
+            if not onward:  # a menu whose every option acts at once (a transfer, a message)
+                break
+            choice = rng.choice(onward)
             words = choice.keywords[call.lang] if choice.keywords else ()
             if rng.random() < 0.25 and words:
                 said = {"SpeechResult": rng.choice(words), "Confidence": f"{rng.uniform(0.5, 0.95):.2f}"}
@@ -242,7 +245,8 @@ def webhook_mix(menu: Path = MENU, calls: int = 60, seed: int = 7, token: str = 
             if roll < 0.3:
                 call.add("silence", f"/voice/node/{node.id}/input", call.state(ni="1"))
             elif roll < 0.5:
-                call.add("key press", f"/voice/node/{node.id}/input", call.state(), {"Digits": "7"})  # not a choice
+                unused = next(k for k in "9876543210" if k not in {o.key for o in node.options})
+                call.add("key press", f"/voice/node/{node.id}/input", call.state(), {"Digits": unused})  # not a choice
         info = rng.choice(infos)
         call.add("info node", f"/voice/node/{info.id}", call.state())
         if rng.random() < 0.5:

@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -57,6 +58,7 @@ from harness import (  # the sibling module, importable however the script is st
     WORKERS,
     Server,
     WrkResult,
+    cpu_seconds,
     gunicorn,
     machine,
     run_wrk,
@@ -143,7 +145,31 @@ def store_env(store: str, folder: Path, pg: Callable[[], str] | None) -> dict[st
         return {"CALL_STORE": "false"}
     kind, _, nosync = store.partition("-")
     url = f"sqlite:///{folder}/ivr.db" if kind == "sqlite" else (pg() if pg else "")
-    return {"DATABASE_URL": url, "SPOOL_DIR": str(folder / "spool"), "SPOOL_SYNC": "false" if nosync else "true"}
+    return {
+        "DATABASE_URL": url, "SPOOL_DIR": str(folder / "spool"), "SPOOL_SYNC": "false" if nosync else "true",
+        "SPOOL_FORWARDER_IDLE_S": "3600",  # the host's forwarder stays between rounds (its CPU is counted)
+    }  # fmt: skip
+
+
+def caught_up(env: dict[str, str], timeout: float = 300.0) -> tuple[float, float]:
+    """Wait until the variant's spool is all in the database (every file's checkpoint at its end);
+    returns (seconds waited, CPU seconds the host's forwarder process has used so far)."""
+    if env.get("CALL_STORE") == "false":
+        return 0.0, 0.0
+    from ivr.store import spool
+    from ivr.store.host_forwarder import running_pid
+
+    directory = Path(env["SPOOL_DIR"])
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        files = list(directory.glob(f"*{spool.SUFFIX}"))
+        if all(spool.checkpoint(f) >= f.stat().st_size for f in files if f.exists()):
+            break
+        time.sleep(0.05)
+    else:
+        raise SystemExit(f"the spool in {directory} was not forwarded within {timeout:.0f} s")
+    pid = running_pid(directory)
+    return time.monotonic() - started, cpu_seconds([pid]) if pid and pid > 0 else 0.0
 
 
 def stored_calls(env: dict[str, str]) -> int:
@@ -171,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", default=DEFAULT_STORES, help=f"'ours' variants, of {', '.join(STORES)}")
     parser.add_argument("--before", metavar="REF", help="also serve 'ours, sqlite' from this commit")
     parser.add_argument("--no-reference", action="store_true", help="skip the unsigned floor and uncached runs")
+    parser.add_argument("--calls", type=int, default=1000, help="calls in the mix, each with its own CallSid")
     parser.add_argument("--menu", type=Path, default=MENU)
     parser.add_argument(
         "--audio-dir", type=Path, default=ROOT / "audio", help="as served (prompts with a built file are <Play>ed)"
@@ -189,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             f"note: 1-minute load average is {load_before} before starting: other work shares the cores",
             file=sys.stderr,
         )
-    mix = webhook_mix(args.menu)
+    mix = webhook_mix(args.menu, calls=args.calls)
     audio = args.audio_dir.resolve()
     check_answers(mix, args.menu, args.audio_dir)
     ours_env = service_settings(args.menu, audio)
@@ -200,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_reference:
         runs.update({"floor, unsigned": [], "ours, uncached": []})
     loads: list[float] = []
+    forwarding: dict[str, list[tuple[float, float]]] = {n: [] for n in ours_names}
     stored: dict[str, int] = {}
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
@@ -233,12 +261,18 @@ def main(argv: list[str] | None = None) -> int:
             )
         for server in servers.values():  # warm-up: imports, first requests, CPU frequency
             run_wrk(server.base, lua, seconds=2, connections=args.connections)
+        for name in envs:
+            caught_up(envs[name])  # the warm-up's records in the database before anything is measured
         for _ in range(args.rounds):
             loads.append(round(os.getloadavg()[0], 2))
             for name in ("floor", *ours_names):
                 server = servers[name]
-                runs[name].append(run_wrk(server.base, lua, seconds=args.seconds, connections=args.connections,
-                                          server=server))  # fmt: skip
+                _, forwarder_before = caught_up(envs.get(name, {"CALL_STORE": "false"}))
+                result = run_wrk(server.base, lua, seconds=args.seconds, connections=args.connections, server=server)
+                runs[name].append(result)
+                if name in envs:  # what the host's forwarder spent on this run's records, catching up included
+                    waited, forwarder_after = caught_up(envs[name])
+                    forwarding[name].append(((forwarder_after - forwarder_before) / result.requests * 1e6, waited))
         if not args.no_reference:
             for name in ("floor, unsigned", "ours, uncached"):
                 server = servers[name]
@@ -301,6 +335,14 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": ratios[main_name]["ratio"],
         "cpu_ratio": ratios[main_name]["cpu_ratio"],
         "pair_ratios": ratios[main_name]["pair_ratios"],
+        "forwarder": {
+            name: {
+                "cpu_us": round(statistics.median(f for f, _ in runs_)),
+                "catch_up_s": round(statistics.median(w for _, w in runs_), 2),
+            }
+            for name, runs_ in forwarding.items()
+            if runs_ and "off" not in name
+        },
         "stored_calls": stored,
         "mix_calls": mix_calls,
         "lost_calls": lost,
@@ -336,6 +378,11 @@ def print_report(report: dict) -> None:
         print(
             f"{name} / floor: {r['ratio']:.3f} in req/s ({verdict} the {report['goal']:.2f} goal), "
             f"{r['cpu_ratio']:.3f} in worker CPU per request; rounds {pairs}"
+        )
+    for name, f in report["forwarder"].items():
+        print(
+            f"{name}: the host's forwarder process spent {f['cpu_us']} us of CPU per request (not in the workers'"
+            f" figure), and the database had every record {f['catch_up_s']:.2f} s after the load stopped (median)"
         )
     for name, n in report["stored_calls"].items():
         if "off" not in name:

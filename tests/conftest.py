@@ -2,7 +2,7 @@
 
 ``create_app()`` records calls to ``DATABASE_URL`` (default ``sqlite:///var/ivr.db``) through a
 spool in ``SPOOL_DIR``; tests must not write into the working tree, nor share one database
-between parallel runs, so both point into a folder of this session. The spool is not fsynced for
+between parallel runs, so both point into a folder of this session. The spool is not synced for
 tests that are not about the store (``tests/store`` turns it on where durability is the point).
 """
 
@@ -20,6 +20,9 @@ _STORE_DIR = tempfile.mkdtemp(prefix="ivr-test-store-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_STORE_DIR}/ivr.db")
 os.environ.setdefault("SPOOL_DIR", f"{_STORE_DIR}/spool")
 os.environ.setdefault("SPOOL_SYNC", "false")
+# In-process apps forward their own spool in a thread; the store's gunicorn tests (tests/store/services.py)
+# run the service's default, one forwarder process per host.
+os.environ.setdefault("SPOOL_FORWARDER", "thread")
 os.environ.setdefault("MENU_SNAPSHOT_DIR", f"{_STORE_DIR}/menus")  # per test below; this for wider fixtures
 
 # Registered first, so it runs last at exit: after every app's recorder has flushed its spool.

@@ -1,16 +1,26 @@
 """Moves spooled records into the database, in the background, until it succeeds.
 
-One forwarder per process. Every ``interval`` seconds it forwards what its own spool file gained,
-then adopts the files of processes that died (``ivr.store.spool.adopted``) and forwards those. A
-failed batch (database down, locked, slow) is logged and retried with back-off; the spool keeps
-it meanwhile, so webhooks go on being answered and acknowledged. ``flush`` does one full pass in
-the caller's thread (the CLI, before it exits; tests).
+A ``Forwarder`` forwards one spool folder, pass after pass:
+
+* its ``own`` writer's file, if it has one (a process forwarding what it spooled itself);
+* with ``follow_live``, the files other live processes are writing (the host's forwarder,
+  ``ivr.store.host_forwarder``: one process forwards every worker's file). A live file is only
+  ever appended to in whole lines, so what it holds up to its last newline can be forwarded while
+  its writer goes on;
+* the files nobody holds any more (a worker that died, a file its writer retired): adopted
+  (``ivr.store.spool.adopted``), forwarded to the end and deleted.
+
+A failed batch (database down, locked, slow) is logged and retried with back-off; the spool keeps
+it meanwhile, so webhooks go on being answered and acknowledged. Forwarding is idempotent, so two
+forwarders passing over one file (the host's and a worker's ``flush`` at exit) store it once.
+``flush`` does one full pass in the caller's thread (the CLI, before it exits; tests).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +31,6 @@ from ivr.store import spool
 from ivr.store.ingest import ingest
 
 log = logging.getLogger("ivr.store")
-ROTATE_BYTES = 8 << 20  # a fully forwarded spool file bigger than this is replaced by a new one
 MAX_BACKOFF_S = 30.0
 
 
@@ -29,36 +38,47 @@ class Forwarder:
     def __init__(
         self,
         engine: Engine,
-        writer: spool.SpoolWriter,
+        directory: Path,
         *,
+        own: spool.SpoolWriter | None = None,
+        follow_live: bool = False,
         interval: float = 0.25,
         ready: Callable[[], None] = lambda: None,
         take_unspooled: Callable[[], list[dict[str, Any]]] = list,
     ):
         self.engine = engine
-        self.writer = writer
+        self.directory = directory
+        self.own = own
+        self.follow_live = follow_live
         self.interval = interval
         self.ready = ready  # raises until the schema is there (migrated or checked)
         self.take_unspooled = take_unspooled
-        self._offset = 0
+        self._offsets: dict[Path, int] = {}  # bytes forwarded, per file followed (a checkpoint's in-memory copy)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.forwarded = 0
+        self.live_files = 0  # files of live writers seen by the last pass (the own file included)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="ivr-store-forwarder", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="ivr-store-forwarder", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
 
-    def _loop(self) -> None:
+    def run(self, idle_exit_s: float | None = None) -> None:
+        """Forward every ``interval`` until ``stop``; with ``idle_exit_s``, also return once no live
+        writer and nothing to forward has been seen for that long (the host's forwarder, after its
+        service stopped)."""
         delay = self.interval
         failing = False
+        idle_since = time.monotonic()
         while not self._stop.wait(delay):
+            if not self.directory.is_dir():
+                return  # the folder went away (a test session's end, a host being cleaned up)
             try:
-                self.flush()
+                count = self.flush()
             except Exception as exc:  # a database problem must never end forwarding
                 delay = min(max(delay * 2, 1.0), MAX_BACKOFF_S)
                 log.warning("store: forwarding to the database failed (%s); retrying in %.0f s", _short(exc), delay)
@@ -68,56 +88,69 @@ class Forwarder:
                 log.info("store: forwarding to the database works again")
                 failing = False
             delay = self.interval
+            if count or self.live_files:
+                idle_since = time.monotonic()
+            elif idle_exit_s is not None and time.monotonic() - idle_since >= idle_exit_s:
+                return
 
     def flush(self) -> int:
-        """Forward everything spooled so far (own file, unspooled records, dead processes' files)."""
+        """Forward everything spooled so far (the own file, unspooled records, live and dead files)."""
         with self._lock:
             self.ready()
-            count = self._forward_own()
+            count = 0
+            own = self.own.path if self.own is not None else None
+            if own is not None:
+                count += self._follow(own)
             unspooled = self.take_unspooled()
             if unspooled:
                 count += self._ingest(unspooled)
-            count += self._adopt()
+            live = 1 if own is not None else 0
+            with spool.adopted(self.directory, skip={own} if own else set()) as (orphans, others):
+                for path in orphans:
+                    log.info("store: forwarding %s, left by a process that ended", path.name)
+                    count += self._drain(path)
+                if self.follow_live:
+                    for path in others:
+                        count += self._follow(path)
+                    live += len(others)
+            for gone in [p for p in self._offsets if p != own and not p.exists()]:
+                del self._offsets[gone]
+            self.live_files = live
             self.forwarded += count
             return count
 
     def retire(self) -> None:
-        """At a clean exit: delete this process's spool file if everything in it was forwarded."""
+        """At a clean exit: delete the own spool file if everything in it was forwarded."""
         with self._lock:
-            if self._offset == self.writer.size():
-                path = self.writer.path
-                self.writer.close()
+            if self.own is not None and self._offsets.get(self.own.path, 0) == self.own.size():
+                path = self.own.path
+                self.own.close()
                 spool.remove(path)
 
-    def _forward_own(self) -> int:
+    def _follow(self, path: Path) -> int:
+        """Forward what ``path`` gained since the last pass (complete lines only); the file stays."""
         count = 0
-        path = self.writer.path
+        offset = self._offsets[path] if path in self._offsets else spool.checkpoint(path)
         while True:
-            lines = spool.read_from(path, self._offset)
+            try:
+                lines = spool.read_from(path, offset)
+            except FileNotFoundError:  # retired and drained by another forwarder meanwhile
+                break
             if not lines.records:
                 break
             count += self._ingest(lines.records)
-            self._offset = lines.end
-            spool.save_checkpoint(path, self._offset)
-        if self._offset >= ROTATE_BYTES and self._offset == self.writer.size():
-            old, start = self.writer.rotate(), self._offset
-            self._offset = 0
-            count += self._drain(old, start)
+            offset = lines.end
+            spool.save_checkpoint(path, offset)
+        self._offsets[path] = offset
         return count
 
-    def _adopt(self) -> int:
-        count = 0
-        with spool.adopted(self.writer.directory, skip={self.writer.path}) as orphans:
-            for path in orphans:
-                log.info("store: forwarding %s, left by a process that ended", path.name)
-                count += self._drain(path, spool.checkpoint(path))
-        return count
-
-    def _drain(self, path: Path, start: int) -> int:
+    def _drain(self, path: Path) -> int:
         """Forward the rest of a file nobody writes any more, then delete it. A retired file is
         unlocked, so another adopter (a worker, ``ivr calls``) may forward and delete it first: its
         records are then in the database (ingest is idempotent), and a vanished file is done."""
-        count, offset = 0, start
+        start = self._offsets.pop(path, None)
+        offset = spool.checkpoint(path) if start is None else start
+        count = 0
         while True:
             try:
                 lines = spool.read_from(path, offset)
@@ -144,17 +177,4 @@ def drain_orphans(engine: Engine, directory: Path) -> int:
     """Forward what processes that ended left in ``directory`` (for readers: a stopped service's last events)."""
     if not directory.is_dir():
         return 0
-    count = 0
-    with spool.adopted(directory, skip=set()) as orphans:
-        for path in orphans:
-            offset = spool.checkpoint(path)
-            while True:
-                lines = spool.read_from(path, offset)
-                if not lines.records:
-                    break
-                with engine.begin() as connection:
-                    count += ingest(connection, lines.records)
-                offset = lines.end
-                spool.save_checkpoint(path, offset)
-            spool.remove(path)
-    return count
+    return Forwarder(engine, directory).flush()

@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from alembic import command
@@ -64,3 +64,24 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def ready_check(engine: Engine, url: str) -> Callable[[], None]:
+    """What a forwarder calls before each pass: the schema must be at the head revision before
+    anything is forwarded. SQLite is upgraded here (one file, one host); PostgreSQL is upgraded
+    deliberately with ``ivr db upgrade``, and until then this raises (the pass is retried)."""
+    done = False
+
+    def ready() -> None:
+        nonlocal done
+        if done:
+            return
+        if engine.dialect.name == "sqlite":
+            upgrade(engine)
+        else:
+            current, head = current_revision(engine), head_revision()
+            if current != head:
+                raise RuntimeError(f"the database schema is at {current or 'nothing'}, not {head}: run ivr db upgrade")
+        done = True
+
+    return ready

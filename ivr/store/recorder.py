@@ -1,11 +1,12 @@
 """The store as the web service sees it: ``record`` a webhook's events, durable before the answer.
 
 ``record`` adds the call's own Twilio parameters to the webhook's facts (``ivr.store.journey``),
-appends them to this process's spool (``ivr.store.spool``) and returns; the forwarder
-(``ivr.store.forwarder``) stores them in the database in the background, and the notifier
-(``ivr.store.notify``) announces new messages. Nothing here raises into a webhook: if even the
-spool cannot be written (disk full), the error is logged, the record is kept in memory and
-retried, and the caller is answered.
+appends them to this process's spool (``ivr.store.spool``) and returns; the host's forwarder
+process (``ivr.store.host_forwarder``, started here when none runs) stores them in the database in
+the background and its notifier (``ivr.store.notify``) announces new messages. With
+``forwarder="thread"`` this process forwards its own spool in a thread instead. Nothing here
+raises into a webhook: if even the spool cannot be written (disk full), the error is logged, the
+record is kept in memory and retried, and the caller is answered.
 
 Everything per process starts lazily in the process that records (a gunicorn worker after the
 fork, never the master that imported the app).
@@ -20,19 +21,20 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from ivr.store import migrate
-from ivr.store.database import check_url, is_sqlite, open_engine
+from ivr.store import host_forwarder, migrate
+from ivr.store.database import check_url, open_engine
 from ivr.store.forwarder import Forwarder
 from ivr.store.journey import Facts
 from ivr.store.schema import events as events_table
 from ivr.store.spool import SpoolWriter
+from ivr.store.store_settings import FORWARDERS, StoreSettings
+
+__all__ = ["Recorder", "StoreSettings"]
 
 log = logging.getLogger("ivr.store")
 MAX_VALUE_CHARS = 1024  # Twilio's values are short; anything longer is cut, never stored whole
@@ -56,34 +58,23 @@ INTEGER_FIELDS = frozenset({"duration_s", "attempt"})
 LENGTHS = {c.name: c.type.length for c in events_table.columns if getattr(c.type, "length", None)}
 
 
-@dataclass(frozen=True)
-class StoreSettings:
-    """What the store needs to know (the web layer fills it from its settings)."""
-
-    database_url: str
-    spool_dir: Path
-    spool_sync: bool = True
-    forward_interval: float = 0.25
-    notify_url: str = ""
-    notify_secret: str = ""
-
-
 class Recorder:
     """One per app. Thread-safe; fork-safe (per-process parts are rebuilt in a new process)."""
 
     def __init__(self, settings: StoreSettings, *, notifier_factory: Callable[[Engine], Any] | None = None):
+        if settings.forwarder not in FORWARDERS:
+            raise ValueError(f"forwarder {settings.forwarder!r}: choose one of {', '.join(FORWARDERS)}")
         self.settings = settings
         self.url = check_url(settings.database_url)
         self.notifier_factory = notifier_factory
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._unspooled: list[dict[str, Any]] = []
-        self._schema_ok = False
         self.engine: Engine | None = None
+        self._closed = threading.Event()  # set by close(): this process's threads end
         self.writer: SpoolWriter | None = None
         self.forwarder: Forwarder | None = None
         self.notifier: Any = None
-        self._answering = threading.local()  # .waits: the current request's pending flushes (see ``durable``)
 
     # -- per process ------------------------------------------------------------------------
 
@@ -98,33 +89,40 @@ class Recorder:
                 self.writer.abandon()
             if self.engine is not None:
                 self.engine.dispose(close=False)
+            self._closed = threading.Event()
             self.engine = open_engine(self.url)
             self.writer = SpoolWriter(self.settings.spool_dir, sync=self.settings.spool_sync)
-            self._schema_ok = False
             self.forwarder = Forwarder(
-                self.engine, self.writer, interval=self.settings.forward_interval, ready=self._ready,
-                take_unspooled=self._take_unspooled,
+                self.engine, self.settings.spool_dir, own=self.writer, interval=self.settings.forward_interval,
+                ready=migrate.ready_check(self.engine, self.url), take_unspooled=self._take_unspooled,
             )  # fmt: skip
-            self.forwarder.start()
-            if self.notifier_factory is not None:
-                self.notifier = self.notifier_factory(self.engine)
-                self.notifier.start()
+            if self.settings.forwarder == "thread":
+                self.forwarder.start()
+                if self.notifier_factory is not None:
+                    self.notifier = self.notifier_factory(self.engine)
+                    self.notifier.start()
             self._pid = os.getpid()
             atexit.register(self._at_exit, os.getpid())
+        self._look_for_host_forwarder()
 
-    def _ready(self) -> None:
-        """The schema must be at the head revision before anything is forwarded. SQLite is upgraded
-        here (one file, one host); PostgreSQL is upgraded deliberately with ``ivr db upgrade``."""
-        if self._schema_ok:
+    def _look_for_host_forwarder(self) -> None:
+        """In process mode: a watchdog thread that starts the host's forwarder whenever none runs
+        (at once, then every ``CHECK_EVERY_S``: a forwarder killed in a quiet moment is replaced
+        without waiting for the next call). It sleeps between looks and costs no request anything."""
+        if self.settings.forwarder != "process":
             return
-        assert self.engine is not None
-        if is_sqlite(self.url):
-            migrate.upgrade(self.engine)
-        else:
-            current, head = migrate.current_revision(self.engine), migrate.head_revision()
-            if current != head:
-                raise RuntimeError(f"the database schema is at {current or 'nothing'}, not {head}: run ivr db upgrade")
-        self._schema_ok = True
+        pid = os.getpid()
+
+        def watch() -> None:
+            while self._pid == pid and not self._closed.is_set():
+                try:
+                    host_forwarder.ensure_running(self.settings)
+                except Exception:  # the spool keeps the records; the next look tries again
+                    log.exception("store: could not start the host's forwarder for %s", self.settings.spool_dir)
+                if self._closed.wait(host_forwarder.CHECK_EVERY_S):
+                    return
+
+        threading.Thread(target=watch, name="ivr-store-watchdog", daemon=True).start()
 
     def _take_unspooled(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -145,50 +143,31 @@ class Recorder:
             "ns": time.time_ns(),
             "events": [_complete(fact, params) for fact in facts],
         }
-        waits = getattr(self._answering, "waits", None)
         try:
             self.start()
             assert self.writer is not None
-            wait = self.writer.write(record, background=waits is not None)
+            if self._unspooled and self.settings.forwarder == "process":
+                self._respool()
+            self.writer.write(record)
         except Exception:
             self._keep(record)
             return
-        if waits is None:
-            self._settle(record, wait)
-        else:
-            waits.append((record, wait))
-
-    def durable(self, wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
-        """``wsgi_app``, returning its answer only once every record its request wrote is durable.
-
-        Inside it, ``record`` writes at once and starts the flush in the spool's sync thread; the
-        request goes on (the TwiML response, Flask's teardown) while the disk flushes, and the wait
-        comes last, before the server sends a byte: no answer leaves before its events are on disk,
-        but a sync worker no longer spends the whole flush idle after its work."""
-
-        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-            waits: list[tuple[dict[str, Any], Callable[[], None]]] = []
-            outer = getattr(self._answering, "waits", None)  # an app called inside another's request
-            self._answering.waits = waits
-            try:
-                return wsgi_app(environ, start_response)
-            finally:
-                self._answering.waits = outer
-                for record, wait in waits:
-                    self._settle(record, wait)
-
-        return app
-
-    def _settle(self, record: dict[str, Any], wait: Callable[[], None]) -> None:
-        try:
-            wait()
-        except Exception:
-            self._keep(record)
 
     def _keep(self, record: dict[str, Any]) -> None:
         log.exception("store: could not write call %s's events to the spool; keeping them in memory", record["call"])
         with self._lock:
             self._unspooled.append(record)
+
+    def _respool(self) -> None:
+        """Records kept in memory when the spool could not be written go to it first, once it can
+        be again (in process mode nothing else in this process would forward them before exit)."""
+        assert self.writer is not None
+        for kept in self._take_unspooled():
+            try:
+                self.writer.write(kept)
+            except Exception:
+                with self._lock:
+                    self._unspooled.append(kept)
 
     def flush(self) -> int:
         """Forward everything spooled so far, now, in this thread; returns the number of events."""
@@ -203,6 +182,7 @@ class Recorder:
         """Forward what is left, stop this process's threads and close its spool (tests; shutdown)."""
         if self._pid != os.getpid() or self.forwarder is None:
             return
+        self._closed.set()
         self.forwarder.stop()
         if self.notifier is not None:
             self.notifier.stop()

@@ -114,8 +114,7 @@ def _create_app(settings: dict[str, Any] | Settings | None, clock: Clock | None)
     }
     app.register_blueprint(console_blueprint(settings, app.extensions["ivr"]), url_prefix="/console")
     if store is not None:
-        app.wsgi_app = store.durable(app.wsgi_app)  # type: ignore[method-assign]  # outermost: the wait comes last
-        store.start()  # a new worker adopts what a dead one left in the spool, without waiting for a call
+        store.start()  # forwarding starts (what a dead worker left is adopted) without waiting for a call
 
     def url_for(event: Event, state: CallState) -> str:
         path = PATHS[event].format(node=state.node)

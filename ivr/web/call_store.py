@@ -45,6 +45,7 @@ def recorder_for(settings: Settings, clock: Callable[[], datetime]) -> Recorder 
         forward_interval=max(settings.spool_forward_ms, 10) / 1000,
         notify_url=settings.notify_url,
         notify_secret=settings.notify_secret,
+        forwarder=settings.spool_forwarder,
     )
     notifier = Notifier.factory(store) if store.notify_url else None
     return Recorder(store, notifier_factory=notifier)

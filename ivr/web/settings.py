@@ -26,8 +26,10 @@
 | CALL_STORE          | true                 | ``false``: record nothing (``ivr paths`` walks do not)      |
 | DATABASE_URL        | sqlite:///var/ivr.db | the call store: SQLite file or postgresql://… (docs/store.md)|
 | SPOOL_DIR           | var/spool            | local durable spool in front of the database, per host     |
-| SPOOL_SYNC          | true                 | fdatasync each webhook's events before answering           |
+| SPOOL_SYNC          | true                 | each webhook's events on the disk (O_DSYNC) before answering |
 | SPOOL_FORWARD_MS    | 250                  | how often the spool is forwarded to the database           |
+| SPOOL_FORWARDER     | process              | ``process``: one low-priority forwarder process per host   |
+|                     |                      | (started by the service); ``thread``: each worker its own  |
 | NOTIFY_URL          | (unset)              | new messages are POSTed here as signed JSON                 |
 | NOTIFY_SECRET       | (unset)              | the HMAC-SHA256 key for NOTIFY_URL's X-IVR-Signature       |
 | RETENTION_DAYS      | 90                   | ``ivr calls purge`` deletes calls older than this          |
@@ -54,6 +56,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ivr.store.database import StoreConfigError, check_url
+from ivr.store.store_settings import FORWARDERS
 
 
 class SettingError(ValueError):
@@ -93,6 +96,7 @@ class Settings:
     spool_dir: Path = Path("var/spool")
     spool_sync: bool = True
     spool_forward_ms: int = 250
+    spool_forwarder: str = "process"
     notify_url: str = ""
     notify_secret: str = field(default="", repr=False)
     retention_days: int = 90
@@ -109,6 +113,11 @@ class Settings:
         _in_range("MAX_BODY_BYTES", self.max_body_bytes, BODY_LIMITS, "the largest webhook body accepted, in bytes")
         _in_range("SPOOL_FORWARD_MS", self.spool_forward_ms, FORWARD_MS_LIMITS, "milliseconds between forwards")
         _in_range("RETENTION_DAYS", self.retention_days, RETENTION_LIMITS, "days a call is kept")
+        if self.spool_forwarder.strip().lower() not in FORWARDERS:
+            raise SettingError(
+                f"setting SPOOL_FORWARDER={self.spool_forwarder!r} is not valid: use {' or '.join(FORWARDERS)}"
+            )
+        object.__setattr__(self, "spool_forwarder", self.spool_forwarder.strip().lower())
         if _UNPRINTABLE.search(self.twilio_auth_token):
             raise SettingError(
                 "setting TWILIO_AUTH_TOKEN contains spaces or control characters: paste the account's auth token"
@@ -212,6 +221,7 @@ NAMES = {
     "SPOOL_DIR": "spool_dir",
     "SPOOL_SYNC": "spool_sync",
     "SPOOL_FORWARD_MS": "spool_forward_ms",
+    "SPOOL_FORWARDER": "spool_forwarder",
     "NOTIFY_URL": "notify_url",
     "NOTIFY_SECRET": "notify_secret",
     "RETENTION_DAYS": "retention_days",

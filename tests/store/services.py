@@ -49,7 +49,8 @@ def service_env(database_url: str, spool_dir: Path, public_base_url: str, **extr
     return {
         **os.environ,
         "MENU_FILE": str(MENU), "USE_AUDIO": "false", "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": public_base_url,
-        "DATABASE_URL": database_url, "SPOOL_DIR": str(spool_dir), "SPOOL_SYNC": "true", **extra,
+        "DATABASE_URL": database_url, "SPOOL_DIR": str(spool_dir), "SPOOL_SYNC": "true",
+        "SPOOL_FORWARDER": "process", **extra,
     }  # fmt: skip
 
 
