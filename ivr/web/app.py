@@ -26,7 +26,7 @@ from ivr.call.callstate import CallState
 from ivr.menu.model import Language, Tree
 from ivr.store import journey
 from ivr.store.privacy import mask_number
-from ivr.web.audio_files import audio_blueprint
+from ivr.web.audio_files import audio_blueprint, audio_health
 from ivr.web.bodies import whole_bodies
 from ivr.web.call_store import callbacks_blueprint, recorder_for
 from ivr.web.clocks import Clock, utc_now
@@ -36,6 +36,7 @@ from ivr.web.documents import DocumentCache
 from ivr.web.logs import configure_service_log, printable, under_gunicorn
 from ivr.web.menu_snapshot import Snapshots
 from ivr.web.menu_source import MenuSource, NoGoodMenu
+from ivr.web.preload import in_preloading_master
 from ivr.web.security import SignatureCheck
 from ivr.web.settings import SettingError, Settings
 from ivr.web.twiml import Event, FindAudio, TwimlRenderer
@@ -114,7 +115,8 @@ def _create_app(settings: dict[str, Any] | Settings | None, clock: Clock | None)
     }
     app.register_blueprint(console_blueprint(settings, app.extensions["ivr"]), url_prefix="/console")
     if store is not None:
-        store.start()  # forwarding starts (what a dead worker left is adopted) without waiting for a call
+        if not in_preloading_master():  # under preload_app each worker starts its own after the fork
+            store.start()  # forwarding starts (what a dead worker left is adopted) without waiting for a call
 
     def url_for(event: Event, state: CallState) -> str:
         path = PATHS[event].format(node=state.node)
@@ -277,7 +279,10 @@ def _create_app(settings: dict[str, Any] | Settings | None, clock: Clock | None)
     def health() -> dict[str, object]:
         """200 while this worker answers calls; what menu it serves, from where and why (docs/running.md)."""
         menu.current()  # a poll notices an edit as a webhook would
-        return menu.health()
+        report = {**menu.health(), "audio": audio_health(library, settings.use_audio)}
+        if report["audio"]["degraded"]:
+            report["status"] = "degraded"
+        return report
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

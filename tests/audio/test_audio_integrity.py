@@ -136,9 +136,9 @@ def test_a_fifo_under_a_listed_name_is_refused_without_waiting(built, capsys):
     assert _build(built) == 0 and path.is_file()
 
 
-def test_a_wav_truncated_in_place_under_a_running_line_is_said_instead_and_logged_once(built, caplog):
+def test_a_wav_truncated_in_place_under_a_running_line_is_said_instead_logged_once_and_in_healthz(built, caplog):
     """The caller hears the prompt, not silence: the next answer says it with <Say> (the document
-    kept for that very question included), /audio refuses the file, the log says so once."""
+    kept for that very question included), /audio refuses the file, /healthz names it."""
     app = create_app({"MENU_FILE": EXAMPLE, "AUDIO_DIR": str(built), "CALL_STORE": "false"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -149,12 +149,14 @@ def test_a_wav_truncated_in_place_under_a_running_line_is_said_instead_and_logge
         assert played, answer
         entry = next(e for e in _listed(built) if e["file"] == played[0])
         assert requests.get(f"{base}/audio/{entry['file']}", timeout=5).status_code == 200
+        assert requests.get(base + "/healthz", timeout=5).json()["audio"]["refused"] == {}
 
         with open(built / entry["file"], "r+b") as f:  # in place, after the build: folder and manifest unchanged
             f.truncate(entry["size"] // 2)
         with caplog.at_level(logging.WARNING, logger="ivr"):
             answers = [requests.post(base + "/voice/incoming", data=CALLER, timeout=5).text for _ in range(3)]
             fetched = requests.get(f"{base}/audio/{entry['file']}", timeout=5)
+            health = requests.get(base + "/healthz", timeout=5).json()
     finally:
         server.shutdown()
 
@@ -164,6 +166,10 @@ def test_a_wav_truncated_in_place_under_a_running_line_is_said_instead_and_logge
         assert entry["text"] in said, again
         assert _played(again) == played[1:]  # the other prompts still play
     assert fetched.status_code == 404
+    assert health["status"] == "degraded"
+    assert health["audio"]["refused"] == {
+        entry["file"]: f"{entry['size'] // 2} bytes, the manifest says {entry['size']}"
+    }
     assert sum(entry["file"] in r.getMessage() for r in caplog.records if r.name.startswith("ivr.")) == 1
 
 

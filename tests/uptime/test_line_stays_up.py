@@ -6,11 +6,16 @@ to boot", exit 3, https://github.com/benoitc/gunicorn/issues/2103); a FIFO, a 50
 alias bomb in the menu path stalled or hung webhooks. Here every request is a signed webhook
 sent one after the other (so no request is in flight when a worker is killed: a killed worker's
 open connection is lost by any server), and every answer must be HTTP 200 with the TwiML the
-last good menu gives, each within a second of the line's usual time except while a worker boots.
+last good menu gives.
 
 ``kill -HUP`` makes the master start new workers and stop the old ones gracefully
 (https://gunicorn.org/signals): the new ones start with the broken file and must serve the last
-good copy. Bounded: each phase ends by a deadline, and the server is stopped by its block.
+good copy. gunicorn stops the old workers as soon as it has spawned the new (``Arbiter.reload``),
+so a worker that loads the app itself leaves nobody to answer for its whole boot (3-5 s here);
+under the line's gunicorn config (``ivr/web/gunicorn_conf.py``: ``preload_app``, workers forked
+from a master that has loaded the app) a new worker answers within milliseconds, and no request
+may wait more than a second longer than the run's own usual p99, restarts included. Bounded:
+each phase ends by a deadline, and the server is stopped by its block.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
@@ -37,6 +43,8 @@ WALLET = ROOT / "menus" / "wallet.yaml"
 PHASE_SECONDS = 30.0  # the longest any phase may take before the test gives up
 SLOWER_BY_AT_MOST = 1.0  # seconds over the usual latency, for any single request
 CLIENT_WAITS = 60.0  # seconds this client waits: a worker's boot took up to 15 s on the shared test machine
+# The line's gunicorn settings (preload_app and its hooks), as docs/running.md runs it.
+PRELOADED = {"GUNICORN_CMD_ARGS": f"--config {ROOT / 'ivr' / 'web' / 'gunicorn_conf.py'}"}
 CALLER = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "2" * 32, "From": "+8613800000000", "To": "+8610000000"}
 # Answers that do not depend on the hour: the welcome, the main menu, a topic's guidance.
 WEBHOOKS = [
@@ -67,15 +75,17 @@ class Line:
         )
         return response.status_code, response.text, time.monotonic() - started
 
-    def learn(self) -> float:
-        """The good menu's answers, and the line's usual latency (the median of 5 rounds)."""
+    def learn(self, rounds: int = 15) -> float:
+        """The good menu's answers, and the line's usual latency in this run: the p99 of ``rounds``
+        rounds of the webhooks (the machine is shared: a bound against this run's own pace holds
+        when another job slows everything down, where a fixed figure would not)."""
         seconds = []
-        for index in range(5 * len(WEBHOOKS)):
+        for index in range(rounds * len(WEBHOOKS)):
             status, body, took = self.send(index)
             assert status == 200 and not validate_twiml(body), body
             self.expected.setdefault(WEBHOOKS[index % len(WEBHOOKS)][0], body)
             seconds.append(took)
-        return statistics.median(seconds)
+        return statistics.quantiles(seconds[len(WEBHOOKS) :], n=100)[98]  # the first round warms up
 
     def keep_calling(self, phase: str, until: Callable[[], bool], at_least: int = 8) -> None:
         """Webhooks one after another until ``until()`` holds (and at least ``at_least`` were sent)."""
@@ -126,10 +136,11 @@ def workers_replaced(server: Server, old: set[int]) -> Callable[[], bool]:
     return lambda: len(server.worker_pids()) == 2 and not old & set(server.worker_pids())
 
 
-def test_a_bad_edit_then_hup_then_a_killed_worker_and_the_line_keeps_answering(tmp_path):
+@pytest.mark.parametrize("preloaded", [True, False], ids=["line's gunicorn config", "each worker loads the app"])
+def test_a_bad_edit_then_hup_then_a_killed_worker_and_the_line_keeps_answering(tmp_path, preloaded):
     menu, env = started_line(tmp_path)
     good = sha256(menu.read_bytes())
-    with gunicorn("ivr.web:create_app()", env) as server:
+    with gunicorn("ivr.web:create_app()", {**env, **(PRELOADED if preloaded else {})}) as server:
         line = Line(server)
         usual = line.learn()
         assert (tmp_path / "snapshots" / "wallet.yaml").read_bytes() == menu.read_bytes()
@@ -158,15 +169,14 @@ def test_a_bad_edit_then_hup_then_a_killed_worker_and_the_line_keeps_answering(t
 
     assert line.sent >= 40
     assert not line.failures, f"{len(line.failures)} of {line.sent} webhooks failed: {line.failures[:3]}"
-    # While new workers boot nobody else may be there to answer (after a HUP gunicorn stops the old
-    # ones as soon as it has spawned the new: Arbiter.reload), and a worker's first answers are
-    # slower: those answers only have to come (they did, within CLIENT_WAITS). Every other answer,
-    # the bad edit's included, comes at the usual pace.
     restarts = [round(t, 3) for phase, t in line.latencies if phase in ("hup", "sigkill")]
-    slow = [(phase, round(t, 3)) for phase, t in line.latencies if phase not in ("hup", "sigkill")
-            and t > usual + SLOWER_BY_AT_MOST]  # fmt: skip
-    assert not slow, f"usual {usual:.3f} s; slower by more than {SLOWER_BY_AT_MOST} s: {slow}"
-    print(f"usual {usual:.3f} s; slowest while workers restarted: {sorted(restarts)[-3:]}")
+    print(f"usual p99 {usual:.3f} s; slowest while workers restarted: {sorted(restarts)[-3:]}")
+    # Without preload_app nobody answers while the new workers boot after a HUP (gunicorn has
+    # stopped the old ones already): those answers only have to come (within CLIENT_WAITS).
+    # Under the line's config every answer comes at the usual pace, restarts included.
+    timed = [(phase, t) for phase, t in line.latencies if preloaded or phase not in ("hup", "sigkill")]
+    slow = [(phase, round(t, 3)) for phase, t in timed if t > usual + SLOWER_BY_AT_MOST]
+    assert not slow, f"usual p99 {usual:.3f} s; slower by more than {SLOWER_BY_AT_MOST} s: {slow}"
     assert "serving the last good copy" in log and "Worker failed to boot" not in log
 
 
@@ -225,5 +235,44 @@ def test_hostile_files_in_the_live_menu_path_cost_no_request_more_than_a_second(
     assert set(seen) == set(HOSTILE)
     assert not line.failures, f"{len(line.failures)} of {line.sent} webhooks failed: {line.failures[:3]}"
     slow = [(phase, round(t, 3)) for phase, t in line.latencies if t > usual + SLOWER_BY_AT_MOST]
-    assert not slow, f"usual {usual:.3f} s; slower by more than {SLOWER_BY_AT_MOST} s: {slow}"
+    assert not slow, f"usual p99 {usual:.3f} s; slower by more than {SLOWER_BY_AT_MOST} s: {slow}"
     assert health["status"] == "ok" and health["served"]["from"] == "file"
+
+
+def test_under_the_lines_config_the_call_store_runs_in_each_worker_never_in_the_master(tmp_path):
+    """preload_app loads the app in the master, which must not open the store: its threads would not
+    survive the fork, a lock they held would stay held in the worker, and the master would forward
+    spools beside the workers. Each worker opens its own after the fork, and the calls are stored."""
+    _menu, env = started_line(tmp_path)
+    database = tmp_path / "calls.db"
+    store = {"CALL_STORE": "true", "DATABASE_URL": f"sqlite:///{database}", "SPOOL_DIR": str(tmp_path / "spool")}
+    with gunicorn("ivr.web:create_app()", {**env, **PRELOADED, **store}) as server:
+        line = Line(server)
+        line.learn(rounds=2)
+        os.kill(server.process.pid, signal.SIGHUP)  # and so do the workers forked after a HUP
+        line.keep_calling("hup", until=lambda: len(server.worker_pids()) == 2)
+        line.keep_calling("after hup", until=lambda: True)
+        in_master = open_files(server.process.pid)
+        deadline = time.monotonic() + PHASE_SECONDS
+        while stored(database) < line.sent and time.monotonic() < deadline:
+            time.sleep(0.1)  # the forwarders' interval (SPOOL_FORWARD_MS): waiting for their work, not for time
+        assert stored(database) >= line.sent
+
+    assert not line.failures, line.failures[:3]
+    assert not [f for f in in_master if f.startswith(str(tmp_path))], in_master  # no spool, no database
+
+
+def open_files(pid: int) -> list[str]:
+    folder = Path(f"/proc/{pid}/fd")
+    return [os.readlink(folder / fd) for fd in os.listdir(folder)]
+
+
+def stored(database: Path) -> int:
+    """Events stored so far (each webhook sent here stores at least one)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(database) as db:
+            return int(db.execute("select count(*) from events").fetchone()[0])
+    except sqlite3.Error:
+        return 0
