@@ -114,9 +114,8 @@ def _create_app(settings: dict[str, Any] | Settings | None, clock: Clock | None)
         "make_app": lambda clock: create_app(settings, clock=clock),  # the browser phone's "call at"
     }
     app.register_blueprint(console_blueprint(settings, app.extensions["ivr"]), url_prefix="/console")
-    if store is not None:
-        if not in_preloading_master():  # under preload_app each worker starts its own after the fork
-            store.start()  # forwarding starts (what a dead worker left is adopted) without waiting for a call
+    if store is not None and not in_preloading_master():  # under preload_app: each worker, after the fork
+        store.start()  # forwarding starts (what a dead worker left is adopted) without waiting for a call
 
     def url_for(event: Event, state: CallState) -> str:
         path = PATHS[event].format(node=state.node)
