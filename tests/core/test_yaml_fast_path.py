@@ -1,0 +1,124 @@
+"""The fast YAML path reads every file exactly as the straightforward one does (issue 17, config scale).
+
+``load_yaml`` proves the reading limits while it converts instead of walking the whole graph first
+(``load_yaml_reference``). An editor must not be able to tell: the same data, the same lines, the same
+problems and the same refusals, for the shipped menus, every broken fixture, the generated large
+menus and the inputs that probe the limits (aliases, merge keys, bombs, cycles, depth).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.config_scale import generate
+from ivr.call.checks import check_menu
+from ivr.menu import bounded_read, loader
+from ivr.menu.bounded_read import MAX_DEPTH
+from ivr.menu.yaml_source import LocatedDict, LocatedList, load_yaml, load_yaml_reference
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted(
+    [
+        *(ROOT / "menus").rglob("*.yaml"),
+        *(ROOT / "tests" / "fixtures").rglob("*.yaml"),
+    ]
+)
+
+
+def located(value: Any) -> Any:
+    """The data with every line it carries, in a form ``==`` compares whole."""
+    if isinstance(value, LocatedDict):
+        return ("map", value.line, [(k, value.key_lines[k], located(v)) for k, v in value.items()])
+    if isinstance(value, LocatedList):
+        return ("list", value.line, value.item_lines, [located(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def same_reading(text: str) -> tuple[Any, list[str]]:
+    fast, fast_problems = load_yaml(text, "m.yaml")
+    reference, reference_problems = load_yaml_reference(text, "m.yaml")
+    assert [str(p) for p in fast_problems] == [str(p) for p in reference_problems]
+    assert located(fast) == located(reference)
+    return fast, [str(p) for p in fast_problems]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_shipped_and_fixture_file_reads_the_same(path, monkeypatch):
+    same_reading(path.read_text(encoding="utf-8"))
+    tree, diagnostics = check_menu(path)
+    monkeypatch.setattr(loader, "load_yaml", load_yaml_reference)
+    assert check_menu(path) == (tree, diagnostics)
+
+
+@pytest.mark.parametrize("nodes", [100, 1000])
+def test_generated_menus_read_the_same(nodes, tmp_path, monkeypatch):
+    path = tmp_path / "menu.yaml"
+    path.write_text(generate(nodes), encoding="utf-8")
+    same_reading(path.read_text(encoding="utf-8"))
+    tree, diagnostics = check_menu(path)
+    assert tree is not None and len(tree.nodes) == nodes
+    monkeypatch.setattr(loader, "load_yaml", load_yaml_reference)
+    assert check_menu(path) == (tree, diagnostics)
+
+
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &p {zh-CN: 你好, en-US: Hello}\nb: *p\nc: [*p, *p]\n",  # aliases within the allowance
+        "a: &s word\nb: [" + ", ".join(["*s"] * 20_000) + "]\n",  # scalar aliases over the allowance
+        "a: &a [" + ", ".join(["x"] * 1000) + "]\nb: [" + ", ".join(["*a"] * 20) + "]\n",
+        BOMB,
+        "x: &l [*l]\n",  # a recursive alias
+        "x: &m {a: *m}\n",
+        "a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n",  # one level too deep
+        "a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n",  # exactly deep enough
+        "base: &b {x: 1, y: 2}\nnode: {<<: *b, y: 3}\nlist: {<<: [*b, {z: 4}]}\n",  # merge keys
+        "a: {<<: {x: 1}}\n",
+        "=: value\nb: 1\n",  # a value key
+        "a: 1\nb: 2\na: 3\n",  # a duplicate key
+        "? [x]\n: 1\nb: {c: 2, c: {d: 3}}\n",  # a list as a key, a duplicate with a map value
+        "a: &k key\n*k : 1\nkey: 2\n",
+        "d: 2027-02-06\nt: 2026-12-31 09:00:00\nn: ~\nb: yes\ni: 0x1f\nf: 1.5\ns: !!str 12\nq: '12'\n",
+        "Q&A: {zh-CN: 问答, en-US: Q&A}\n",  # an ampersand that is no anchor
+        "[a, b, {c: [d, e]}]\n",
+        "plain\n",
+    ],
+)
+def test_limits_and_odd_inputs_read_the_same(text):
+    same_reading(text)
+
+
+def test_a_tree_with_more_values_than_allowed_is_refused_the_same(monkeypatch):
+    monkeypatch.setattr(bounded_read, "MAX_VALUES", 5000)
+    # explicit tags bypass the composer's count, so the conversion's count is what refuses it
+    data, problems = same_reading("[" + ", ".join(["!!str a"] * 6000) + "]\n")
+    assert data is None and len(problems) == 1 and "more than 5,000 values" in problems[0]
+
+
+def outcome(read: Any, text: str) -> Any:
+    try:
+        data, problems = read(text, "m.yaml")
+    except Exception as exc:  # what check_bytes turns into "the file could not be checked"
+        return "raised", type(exc).__name__, str(exc)
+    return located(data), [str(p) for p in problems]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[!x a]\n",  # no constructor for the tag
+        "a: !x a\n" + BOMB,  # the bomb is refused, though the value before it cannot be converted
+        "z: [!x a, " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "]\n",
+        "d: 2027-02-30\n",  # no such day
+    ],
+)
+def test_a_value_that_cannot_be_converted_fails_the_same(text):
+    assert outcome(load_yaml, text) == outcome(load_yaml_reference, text)
