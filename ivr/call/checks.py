@@ -9,12 +9,16 @@ or reports a menu (``ivr validate``, the webhooks, the audio build) loads it thr
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from ivr.call.prompts import language_choices, option_label, options_prompt, speaking_seconds
+from ivr.menu import bounded_read
+from ivr.menu.choices import announced
 from ivr.menu.diagnostics import ConfigError, Diagnostic
-from ivr.menu.loader import check_bytes, check_file, internal_error
+from ivr.menu.loader import check_bytes, check_file, gc_paused, internal_error
 from ivr.menu.model import GoodbyeNode, InfoNode, LanguageNode, MenuNode, Source, Text, TransferNode, Tree
 
 LONGEST_PROMPT_SECONDS = 30.0
@@ -22,13 +26,39 @@ LONGEST_PROMPT_SECONDS = 30.0
 
 def check_menu(path: str | Path) -> tuple[Tree | None, list[Diagnostic]]:
     """Every problem of a menu file: the file's and the graph's (``check_file``), then how it sounds."""
-    return _spoken_too(str(path), *check_file(path))
+    with gc_paused():
+        return _spoken_too(str(path), *check_file(path))
 
 
 def check_menu_bytes(data: bytes, file: str) -> tuple[Tree | None, list[Diagnostic]]:
     """``check_menu`` of contents already read (``file`` names them): what the service checks before it
-    serves or keeps a copy of exactly those bytes."""
-    return _spoken_too(file, *check_bytes(data, file))
+    serves or keeps a copy of exactly those bytes.
+
+    The service checks the file again whenever it may have changed (its size or modification time),
+    and an editor's save, ``touch`` or checkout often leaves the bytes as they were. So the last few
+    results that built a tree are kept by the bytes' SHA-256 (with the file's name, which every
+    problem carries, and the reading limits in force): an unchanged file costs its hash. A tree is
+    immutable, so the one served and the one kept can be the same. Results without a tree (a refused
+    or crashed load, perhaps the time budget's) are never kept: they are checked again.
+    """
+    key = (file, hashlib.sha256(data).digest(), bounded_read.limits())
+    with _checked_lock:
+        kept = _checked.get(key)
+    if kept is not None:
+        return kept[0], list(kept[1])
+    with gc_paused():
+        tree, diagnostics = _spoken_too(file, *check_bytes(data, file))
+    if tree is not None:
+        with _checked_lock:
+            _checked[key] = (tree, tuple(diagnostics))
+            while len(_checked) > CHECKED_KEPT:
+                _checked.pop(next(iter(_checked)))
+    return tree, diagnostics
+
+
+CHECKED_KEPT = 2  # results kept by check_menu_bytes: the served menu, and the one before it or a snapshot
+_checked: dict[tuple[str, bytes, tuple[float, ...]], tuple[Tree, tuple[Diagnostic, ...]]] = {}
+_checked_lock = threading.Lock()
 
 
 def _spoken_too(file: str, tree: Tree | None, diagnostics: list[Diagnostic]) -> tuple[Tree | None, list[Diagnostic]]:
@@ -94,9 +124,10 @@ def _menu(tree: Tree, node: MenuNode) -> Iterator[Diagnostic]:
     if isinstance(node, InfoNode) and node.text is not None:
         yield from _long_text(node.text, f"{what} guidance")
     if all(tree.messages.get(m) for m in ("option", "action_option")):
+        choices = announced(tree, node)
         for lang in tree.language_codes:
             try:
-                seconds = speaking_seconds(options_prompt(tree, node, lang))
+                seconds = speaking_seconds(options_prompt(tree, node, lang, choices))
             except (KeyError, IndexError, ValueError):
                 continue  # a broken message is reported where it is written
             if seconds > LONGEST_PROMPT_SECONDS:

@@ -69,10 +69,11 @@ def announce(tree: Tree, label: str, key: str, lang: str, action: bool = False) 
     return tree.message(message, lang, label=label, key=key_spoken(tree, key, lang))
 
 
-def options_prompt(tree: Tree, node: MenuNode, lang: str) -> str:
-    """The menu's intro, then each key worth hearing there (``ivr.menu.choices.announced``)."""
+def options_prompt(tree: Tree, node: MenuNode, lang: str, choices: list[Choice] | None = None) -> str:
+    """The menu's intro, then each key worth hearing there (``ivr.menu.choices.announced``; ``choices``
+    when the caller has them already, as the checks do for every language of a menu)."""
     parts = [node.prompt[lang]] if node.prompt is not None else []
-    parts += [choice_spoken(tree, c, lang) for c in announced(tree, node)]
+    parts += [choice_spoken(tree, c, lang) for c in (announced(tree, node) if choices is None else choices)]
     return join(parts)
 
 

@@ -43,6 +43,11 @@ LOAD_SECONDS = 20.0  # under gunicorn's 30 s worker timeout: a worker's first lo
 CHECK_EVERY = 4096  # values composed between two looks at the clock
 
 
+def limits() -> tuple[float, ...]:
+    """The limits in force (a result that depends on them is kept only together with them)."""
+    return (MAX_FILE_BYTES, MAX_DEPTH, MAX_VALUES, MIN_ALIAS_ALLOWANCE)
+
+
 class Refused(Exception):
     """A file the limits refuse; ``line`` is 1 when the problem is the file as a whole."""
 

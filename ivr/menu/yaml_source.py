@@ -67,6 +67,10 @@ class COMPOSER(_FAST_LOADER):  # type: ignore[misc, valid-type]
         self.descend_resolver = slice  # type: ignore[assignment]
         self.ascend_resolver = tuple  # type: ignore[assignment]
 
+    def dispose(self) -> None:
+        """``yaml.compose`` is done: the hook refers to this loader, a cycle the collector need not find."""
+        del self.resolve
+
 
 QUOTE_TIP = " (tip: put a text in double quotes when it contains : , ? # { } [ ] or starts with * & ! or a quote)"
 
