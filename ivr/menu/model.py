@@ -382,4 +382,5 @@ class Tree:
         A filled-in value that ends a sentence with an abbreviation ("9 a.m." + ".") would read
         "a.m.."; the doubled full stop is folded into one.
         """
-        return _DOUBLE_STOP.sub(".", self.messages[name][lang].format(**values))
+        text = self.messages[name][lang].format(**values)
+        return _DOUBLE_STOP.sub(".", text) if ".." in text else text  # most have none: no regex pass

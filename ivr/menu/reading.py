@@ -48,6 +48,9 @@ KEY_SHAPE: Shape = {  # Reading.key: one phone key; a digit may be written witho
 }
 
 
+_WORD_TYPES = (str, int)  # a tuple, not ``str | int``: that builds a new union object at every item
+
+
 class Reading:
     """One pass over one file: the problems found so far, the declared languages, and notes for the validator."""
 
@@ -188,13 +191,13 @@ class Reading:
                 continue
             if isinstance(items, str):
                 items = [items]
-            if not isinstance(items, list) or not all(isinstance(i, str | int) for i in items):
+            if not isinstance(items, list) or not all(isinstance(i, _WORD_TYPES) for i in items):
                 self.error(key_line(lang), f"{what} in {lang} must be a list of words")
                 continue
             if count is not None and len(items) != count:
                 self.error(key_line(lang), f"{what} in {lang} must list exactly {count} words, not {len(items)}")
                 continue
-            result[lang] = tuple(str(i) for i in items)
+            result[lang] = tuple(map(str, items))
         return Words(frozen_map(result), self.src(line))
 
     def key(self, value: Any, line: int, what: str) -> str | None:
