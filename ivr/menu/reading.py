@@ -106,14 +106,18 @@ class Reading:
 
     def fields(self, data: LocatedDict, allowed: Iterable[str], what: str) -> None:
         """Unknown field names are almost always typos: say so, with the closest known name."""
+        if not isinstance(allowed, dict | set | frozenset):
+            allowed = tuple(allowed)
+        unknown = [key for key in data if key not in allowed]  # by hash when it can: most fields are known
+        if not unknown:
+            return
         allowed = tuple(allowed)
-        for key in data:
-            if key not in allowed:
-                meant = closest(str(key), allowed)
-                if meant is not None and meant not in data:
-                    self._misspelt.add((id(data), meant))
-                hint = f" (did you mean '{meant}'?)" if meant else ""
-                self.error(data.line_of(key), f"{what} has an unknown field '{key}'{hint}")
+        for key in unknown:
+            meant = closest(str(key), allowed)
+            if meant is not None and meant not in data:
+                self._misspelt.add((id(data), meant))
+            hint = f" (did you mean '{meant}'?)" if meant else ""
+            self.error(data.line_of(key), f"{what} has an unknown field '{key}'{hint}")
 
     def integer(self, data: LocatedDict, key: str, low: int, high: int, default: int | None = None) -> int:
         value = data.get(key, default)

@@ -229,7 +229,10 @@ class _Checks:
 
     def ambiguous_keywords(self, node: MenuNode) -> Iterator[Diagnostic]:
         for lang in self.tree.language_codes:
-            counts = Counter(word.casefold() for o in node.options if o.keywords for word in set(o.keywords[lang]))
+            said = [word.casefold() for o in node.options if o.keywords for word in set(o.keywords[lang])]
+            if len(set(said)) == len(said):
+                continue  # every keyword belongs to one option (most menus): nothing to count
+            counts = Counter(said)
             for word, count in sorted(counts.items()):
                 if count > 1:
                     # At the second option that has it: the first one had it first.
