@@ -31,10 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ivr.call.checks import check_menu
 from ivr.menu.validator import validate
@@ -189,6 +190,45 @@ def load_and_validate(path: Path, before: Path | None = None) -> Run:
     return Run(total, cpu, validator, nodes, *_timed_elsewhere(before, path))
 
 
+def phase_cpu_seconds(path: Path, repeat: int) -> dict[str, float]:
+    """Best-of-``repeat`` CPU seconds of each phase of a cold check, with the collector paused as
+    ``check_menu`` pauses it: composing (libyaml), converting to located data (with the reading
+    limits), the section readers, the graph checks, and the checks of how the menu sounds."""
+    import gc
+
+    from ivr.call.checks import spoken_problems
+    from ivr.menu import loader, yaml_source
+    from ivr.menu.reading import Reading
+
+    text = path.read_text(encoding="utf-8")
+    best: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[..., Any], *args: Any) -> Any:
+        started = time.process_time()
+        result = work(*args)
+        best[name] = min(best.get(name, float("inf")), time.process_time() - started)
+        return result
+
+    def one_check() -> None:
+        root = timed("compose", yaml_source._compose, text)
+        data, _ = timed("convert", yaml_source._convert_checked, text, root, str(path))
+        reading = Reading(str(path))
+        original = loader.load_yaml
+        loader.load_yaml = lambda _text, _file: (data, [])  # the readers alone, on the data above
+        try:
+            tree = timed("read sections", loader.read, reading, text)
+        finally:
+            loader.load_yaml = original
+        timed("graph checks", validate, tree, reading.broken_nodes, reading.broken_hotlines, reading.ref_lines)
+        timed("how it sounds", spoken_problems, tree)
+
+    for _ in range(repeat):
+        with loader.gc_paused():
+            one_check()
+        gc.collect()
+    return {name: round(seconds, 3) for name, seconds in best.items()}
+
+
 def unchanged_reload_seconds(path: Path, repeat: int) -> float:
     """Best-of-``repeat`` seconds to read ``path`` and check its bytes again when they have not changed
     (what the service's reload does after a ``touch``); the first check, which fills the cache, is not
@@ -267,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", metavar="REF", help="also time the cold check with the code of this commit")
     parser.add_argument("--paths-budget", type=float, default=60, help="seconds ivr paths may take per tree")
     parser.add_argument("--no-paths", action="store_true", help="leave out the ivr paths timing")
+    parser.add_argument("--phases", action="store_true", help="also the CPU seconds of each phase, largest size")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args(argv)
     load_start = round(os.getloadavg()[0], 2)
@@ -295,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["speedup"] = round(row["before_s"] / row["load_validate_s"], 2)  # type: ignore[operator]
                 row["cpu_speedup"] = round(row["before_cpu_s"] / row["cpu_s"], 2)  # type: ignore[operator]
             rows.append(row)
+        phases = phase_cpu_seconds(files[-1], args.repeat) if args.phases else None
         # After all the load timings, so its worker processes cannot share the cores with them.
         for row, path in zip(rows, files, strict=True):
             if args.no_paths:
@@ -309,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             json.dumps(
                 {"rows": rows, "goal_s": GOAL_SECONDS, "meets_goal": ok, "before": args.before,
-                 "load_start": load_start, "load_end": load_end}
+                 "phases_cpu_s": phases, "load_start": load_start, "load_end": load_end}
             )
         )  # fmt: skip
         return 0
@@ -326,6 +368,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{r['nodes']:>7}{r['kib']:>10}{r['load_validate_s']:>9.3f}{r['cpu_s']:>8.3f}{compared}"
             f"{r['validate_s']:>12.3f}{r['unchanged_reload_s']:>13.4f}   {paths}"
+        )
+    if phases is not None:
+        print(
+            f"CPU seconds by phase, {rows[-1]['nodes']:,} nodes: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
         )
     if args.before:
         print(f"before: {args.before} (its check_menu in a process of its own, one run each in turn with ours)")
