@@ -124,7 +124,10 @@ def _menu(tree: Tree, node: MenuNode) -> Iterator[Diagnostic]:
     if isinstance(node, InfoNode) and node.text is not None:
         yield from _long_text(node.text, f"{what} guidance")
     if all(tree.messages.get(m) for m in ("option", "action_option")):
-        choices = announced(tree, node)
+        try:
+            choices = announced(tree, node)
+        except (KeyError, IndexError, ValueError):
+            return  # as for each prompt below: a broken message is reported where it is written
         for lang in tree.language_codes:
             try:
                 seconds = speaking_seconds(options_prompt(tree, node, lang, choices))

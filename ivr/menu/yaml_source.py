@@ -69,6 +69,7 @@ class COMPOSER(_FAST_LOADER):  # type: ignore[misc, valid-type]
 
     def dispose(self) -> None:
         """``yaml.compose`` is done: the hook refers to this loader, a cycle the collector need not find."""
+        super().dispose()
         del self.resolve
 
 
@@ -100,7 +101,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
 
     The limits of ``bounded_read.check_graph`` are proven during the conversion itself
     (``_convert_checked``) instead of by a walk of their own over every node beforehand, which took
-    as long as composing; ``load_yaml_reference`` is that walk then the conversion, and gives the
+    longer than composing; ``load_yaml_reference`` is that walk then the conversion, and gives the
     same data and problems for every file (tests/core/test_yaml_fast_path.py)."""
     root, problems = _composed(text, file)
     if root is None:
@@ -109,8 +110,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
         return _convert_checked(text, root, file)
     except Refused as exc:
         return None, [_refused(file, exc)]
-    except _Unusual:
-        return load_yaml_reference(text, file)
+    except _Unusual:  # nothing was changed yet: the graph as composed is the reference's
+        return _checked_then_converted(root, file)
 
 
 def load_yaml_reference(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
@@ -120,6 +121,10 @@ def load_yaml_reference(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
     root, problems = _composed(text, file)
     if root is None:
         return None, problems
+    return _checked_then_converted(root, file)
+
+
+def _checked_then_converted(root: yaml.Node, file: str) -> tuple[Any, list[Diagnostic]]:
     try:
         bounded_read.check_graph(root)  # before anything is expanded: cycles, depth, alias bombs
     except Refused as exc:
