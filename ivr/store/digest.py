@@ -95,7 +95,6 @@ def freshen(connection: Connection, since: datetime | None = None, until: dateti
 def missing(connection: Connection, since: datetime, until: datetime) -> bool:
     """Whether some call that started in [since, until) has no digest: two index-only counts, so a
     reader can afford to ask before every read."""
-
     def count(table: Any) -> int:
         period = and_(table.c.started_at >= since, table.c.started_at < until)
         return int(connection.execute(select(func.count()).select_from(table).where(period)).scalar_one())
@@ -137,17 +136,8 @@ def _made(connection: Connection, sids: list[str]) -> list[dict[str, Any]]:
     parties = {row.call_sid: row for row in connection.execute(known.where(calls.c.call_sid.in_(sids)))}
     # calls.updated_at is read before the events: see the module's docstring
     query = (
-        select(
-            events.c.call_sid,
-            events.c.at,
-            events.c.kind,
-            events.c.node,
-            events.c.language,
-            events.c.input_mode,
-            events.c.choice,
-            events.c.hotline,
-            events.c.status,
-        )
+        select(events.c.call_sid, events.c.at, events.c.kind, events.c.node, events.c.language,
+               events.c.input_mode, events.c.choice, events.c.hotline, events.c.status)
         .where(events.c.call_sid.in_(sids))
         .order_by(events.c.call_sid, events.c.received_ns, events.c.seq)
     )
@@ -183,15 +173,13 @@ def summary(journey: Iterable[Any]) -> dict[str, Any]:
         "chosen_language": chosen[-1] if chosen else None,
         # a recording the line kept: Twilio reports "absent" for a recording with no audio (the caller
         # stayed silent), which is not a message left
-        "has_message": int(
-            any(e.kind == "recorded" or (e.kind == "message" and e.status == "completed") for e in journey)
-        ),
+        "has_message": int(any(e.kind == "recorded" or (e.kind == "message" and e.status == "completed")
+                               for e in journey)),
         "has_completed": int(any(e.kind == "dial" and e.status == "completed" for e in journey)),
         "has_transfer": int("transfer" in kinds),
         "reached_hotline": int(bool(kinds & {"transfer", "closed", "record"})),
-        "journey": _json(
-            {"path": [e.node for e in entered], "tallies": [[*key, n] for key, n in sorted(tallies.items(), key=repr)]}
-        ),
+        "journey": _json({"path": [e.node for e in entered],
+                          "tallies": [[*key, n] for key, n in sorted(tallies.items(), key=repr)]}),
         "timings": _json([round((e.at - origin).total_seconds(), 3) for e in entered]),
     }
 
