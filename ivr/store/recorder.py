@@ -19,7 +19,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -137,7 +136,7 @@ class Recorder:
         if not sid or not facts:
             return  # no call to file it under (not a Twilio call webhook)
         record = {
-            "id": uuid.uuid4().hex[:24],
+            "id": os.urandom(12).hex(),  # 96 random bits: unique per record across hosts
             "call": sid,
             "at": at.astimezone(UTC).isoformat(),
             "ns": time.time_ns(),
@@ -215,13 +214,15 @@ def _complete(fact: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, A
                 event[field] = int(value)
         else:
             event[field] = _clean(raw, MAX_SID_CHARS if field.endswith(("_sid", "_number")) else MAX_VALUE_CHARS)
-    for name, limit in LENGTHS.items():  # what does not fit a column is cut, so no batch is ever refused
-        value = event.get(name)
-        if isinstance(value, str) and len(value) > limit:
+    for name, value in list(event.items()):  # what does not fit a column is cut, so no batch is ever refused
+        limit = LENGTHS.get(name)
+        if limit is not None and isinstance(value, str) and len(value) > limit:
             event[name] = value[:limit]
     return event
 
 
 def _clean(value: object, limit: int) -> str:
     text = value if isinstance(value, str) else ""
-    return "".join(ch for ch in text if ch.isprintable())[:limit]
+    if not text.isprintable():  # rare: a value with control characters loses them
+        text = "".join(ch for ch in text if ch.isprintable())
+    return text[:limit]
