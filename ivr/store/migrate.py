@@ -13,12 +13,16 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported by the functions that use it: a web worker imports this module to make its
+# ready check but never migrates in process mode (the host's forwarder does), and alembic was
+# 0.2-0.3 s of every worker's boot (python -X importtime).
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_LOCK_KEY = 0x1D12_5707  # pg_advisory_xact_lock key of the migrations (env.py)
@@ -26,6 +30,8 @@ _IN_PROCESS = threading.Lock()  # Alembic's ``context`` is module-global: one mi
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -37,6 +43,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     with _IN_PROCESS, _sqlite_file_lock(engine):
         before = current_revision(engine)
         if before != head_revision() or revision != "head":
+            from alembic import command
+
             command.upgrade(alembic_config(engine), revision)
         return before, current_revision(engine)
 
@@ -58,11 +66,15 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
