@@ -13,7 +13,8 @@ per core of the reference machine):
   ``postgresql`` (a throw-away cluster, ``tests/store/pg_cluster.py``, needs Debian's
   ``postgresql``), and ``sqlite-nosync`` / ``postgresql-nosync`` (``SPOOL_SYNC=false``: the trade-off
   of docs/store.md). Every store-on server spools to a fresh folder on the repository's disk, so
-  each request pays the real ``fdatasync``;
+  each request pays the real ``O_DSYNC`` write, and forwards it with the service's default, one
+  niced forwarder process per host (``ivr.store.host_forwarder``);
 * **ours, sqlite (REF)** with ``--before REF``: the same as ``ours, sqlite`` served from a temporary
   worktree of commit ``REF``, so a change is measured before/after in one run;
 * **floor**: ``benchmarks/floor_app.py``, one constant TwiML document behind the same signature
@@ -23,14 +24,19 @@ per core of the reference machine):
   (``benchmarks/uncached_app.py``): every request runs the flow and renders, the cost of a
   request never seen before (one round, for reference).
 
-Each is driven by wrk with the same generated Lua script: ~500 signed, Twilio-shaped POSTs over a
-realistic mix (incoming, menus, info nodes, key presses, speech, silence, transfers, dial outcomes,
-bad input). Each round runs the floor, then every "ours" server, back to back, so that drift on the
+Each is driven by wrk with the same generated Lua script: signed, Twilio-shaped POSTs of
+``--calls`` calls (1,000: about 8,600 requests, so that a 10 s run replays few calls; with 60 calls
+replayed a hundred times each, every stored call grew to hundreds of events, which no real call
+has) over a realistic mix (incoming, menus, info nodes, key presses, speech, silence, transfers,
+dial outcomes, bad input). Each round runs the floor, then every "ours" server, back to back, so that drift on the
 machine hits them alike; the ratio of each to its round's floor is taken per round and the median
 of the rounds reported. Before any load, every request of the mix is answered once in-process and
 must be 200 with TwiML that ``validate_twiml`` accepts: a fast wrong answer is not a result. The
 store-on servers must have stored every call they were sent. Prints req/s, worker CPU per request,
-p50 and p99 for each and the ratios ours / floor (goal: >= 0.90), with the load average.
+p50 and p99 for each and the ratios ours / floor (goal: >= 0.90), with the load average. After
+each store-on run the benchmark waits until the database has every record (before the next run
+starts, so that no forwarding overlaps another server's run) and reports the forwarder process's
+CPU per request and that catch-up time: the forwarder is not a worker, so its cost is shown apart.
 """
 
 from __future__ import annotations
