@@ -7,8 +7,9 @@ Each way writes ``--records`` spool-sized lines (one record of ``benchmarks/harn
 ``--work-us`` of pure-Python work, as a worker renders an answer between two records:
 
 * **O_DSYNC write**: the file opened ``O_DSYNC``; ``write`` returns once the line is on the
-  device (what ``SpoolWriter`` does with ``SPOOL_SYNC``);
-* **write + fdatasync**: a plain ``write``, then ``os.fdatasync`` before the next step;
+  device (cheapest for one request at a time, but concurrent writers cannot share a flush);
+* **write + fdatasync**: a plain ``write``, then ``os.fdatasync`` in the same thread (what
+  ``SpoolWriter`` does with ``SPOOL_SYNC``: threads waiting at once share one flush);
 * **fdatasync in a thread**: the ``write``, then the flush handed to a thread while the caller does
   its work, and waited for after it (what the spool did before: it was meant to overlap the
   flush with the rest of the request, and the two threads convoy on the GIL instead);
