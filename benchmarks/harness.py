@@ -43,6 +43,7 @@ TOKEN = "benchmark-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://ivr.example.com"  # what Twilio would call; both apps sign-check against it
 WORKERS = 2  # one sync worker per core on the 2-core reference machine
 WORKER_CLASS = "sync"  # gunicorn's default: one request at a time per worker process
+THREADS = 4  # per worker, when WORKER_CLASS is "gthread" (benchmarks/webhooks.py --worker-class)
 
 
 def service_settings(menu: Path = MENU, audio_dir: Path = ROOT / "audio") -> dict[str, str]:
@@ -117,7 +118,7 @@ def gunicorn(app: str, env: dict[str, str], *, pythonpath: Path | None = None) -
     command = [
         str(VENV_BIN / "gunicorn"),
         "--workers", str(WORKERS),
-        "--worker-class", WORKER_CLASS,
+        "--worker-class", WORKER_CLASS, "--threads", str(THREADS if WORKER_CLASS == "gthread" else 1),
         "--bind", f"127.0.0.1:{port}",
         "--backlog", "2048",
         "--log-level", "warning",

@@ -57,10 +57,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import harness
 from harness import (  # the sibling module, importable however the script is started
     MENU,
     ROOT,
-    WORKER_CLASS,
     WORKERS,
     Server,
     WrkResult,
@@ -203,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", default=DEFAULT_STORES, help=f"'ours' variants, of {', '.join(STORES)}")
     parser.add_argument("--before", metavar="REF", help="also serve 'ours, sqlite' from this commit")
     parser.add_argument("--no-reference", action="store_true", help="skip the unsigned floor and uncached runs")
+    parser.add_argument(
+        "--worker-class", choices=("sync", "gthread"), default="sync",
+        help=f"every server's gunicorn workers (gthread: {harness.THREADS} threads each)",
+    )  # fmt: skip
     parser.add_argument("--calls", type=int, default=1000, help="calls in the mix, each with its own CallSid")
     parser.add_argument("--menu", type=Path, default=MENU)
     parser.add_argument(
@@ -211,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args(argv)
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    harness.WORKER_CLASS = args.worker_class  # read by harness.gunicorn for every server
     if unknown := [s for s in stores if s not in STORES]:
         parser.error(f"--stores: unknown {', '.join(unknown)} (choose from {', '.join(STORES)})")
     if args.before and MAIN_STORE not in stores:
@@ -314,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "settings": {
             "workers": WORKERS,
-            "worker_class": WORKER_CLASS,
+            "worker_class": harness.WORKER_CLASS,
             "connections": args.connections,
             "seconds": args.seconds,
             "rounds": args.rounds,
