@@ -26,7 +26,7 @@
 | CALL_STORE          | true                 | ``false``: record nothing (``ivr paths`` walks do not)      |
 | DATABASE_URL        | sqlite:///var/ivr.db | the call store: SQLite file or postgresql://… (docs/store.md)|
 | SPOOL_DIR           | var/spool            | local durable spool in front of the database, per host     |
-| SPOOL_SYNC          | true                 | each webhook's events on the disk (O_DSYNC) before answering |
+| SPOOL_SYNC          | true                 | fdatasync each webhook's events before answering           |
 | SPOOL_FORWARD_MS    | 250                  | how often the spool is forwarded to the database           |
 | SPOOL_FORWARDER     | process              | ``process``: one low-priority forwarder process per host   |
 |                     |                      | (started by the service); ``thread``: each worker its own  |
