@@ -16,7 +16,8 @@ call).
 
 from __future__ import annotations
 
-import random
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 
 API_VERSION = "2010-04-01"
@@ -52,22 +53,25 @@ def country_of(number: str) -> str | None:
 
 
 class SidFactory:
-    """Makes Twilio-shaped SIDs (two letters + 32 hex); seedable so replays are identical."""
+    """Makes Twilio-shaped SIDs (two letters + 32 hex); seedable so replays are identical.
 
-    def __init__(self, seed: int | None = None) -> None:
-        self._random = random.Random(seed)
+    The n-th SID is a hash of the seed and n, so a copy is just the two numbers: ``ivr paths``
+    forks a call thousands of times, and copying a random generator's state cost a tenth of a fork.
+    """
+
+    def __init__(self, seed: int | str | None = None) -> None:
+        self._seed = secrets.token_hex(16) if seed is None else str(seed)
+        self._made = 0
 
     def make(self, prefix: str) -> str:
         """A new SID such as ``CA3f...`` (prefix + 32 lower-case hex digits)."""
-        return prefix + f"{self._random.getrandbits(128):032x}"
+        self._made += 1
+        return prefix + hashlib.blake2b(f"{self._seed}/{self._made}".encode(), digest_size=16).hexdigest()
 
     def copy(self) -> SidFactory:
-        """An independent factory that makes the same SIDs from here on (for a forked call).
-
-        Cheaper than ``copy.deepcopy``, which copies the generator's state number by number.
-        """
-        twin = SidFactory()
-        twin._random.setstate(self._random.getstate())
+        """An independent factory that makes the same SIDs from here on (for a forked call)."""
+        twin = SidFactory(self._seed)
+        twin._made = self._made
         return twin
 
 

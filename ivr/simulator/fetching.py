@@ -17,6 +17,7 @@ fallback fails too, it tells the caller an application error has occurred and ha
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import NoReturn
 
 from ivr.simulator.call_core import CallOver, EngineCore, Fetch
@@ -24,12 +25,25 @@ from ivr.simulator.timing import speech_seconds
 from ivr.simulator.transport import HttpResponse, TransportError
 from ivr.simulator.twilio_tables import limit
 from ivr.simulator.twiml_schema import parse_twiml
-from ivr.simulator.twiml_tree import Node, Problem
+from ivr.simulator.twiml_tree import Node, ParsedTwiML, Problem
 
 #: What Twilio tells the caller when it cannot fetch or parse the app's TwiML.
 APPLICATION_ERROR_MESSAGE = "We are sorry, an application error has occurred. Goodbye."
 
 TWIML_TYPES = frozenset(["text/xml", "application/xml", "text/html"])
+
+
+@lru_cache(maxsize=4096)
+def _parsed(body: bytes) -> ParsedTwiML:
+    """``parse_twiml`` once per distinct body.
+
+    Parsing and validating is a function of the bytes alone, and nothing downstream changes the
+    tree or the list of problems (the engine only reads them; a problem is copied into the call's
+    record), so the same body gives the same result to every call that fetches it. A walk of every
+    path meets the same document many times: every wrong key at a menu brings the same reprompt
+    (on the shipped menu 1,322 distinct bodies in 3,423 responses).
+    """
+    return parse_twiml(body)
 
 
 class FetchFailed(Exception):
@@ -130,7 +144,7 @@ class Fetching(EngineCore):
                 f"Invalid Content-Type: {content_type or '(none)'} from {response.url}; Twilio runs TwiML only "
                 "from text/xml, application/xml or text/html (audio/* is played, text/plain read out)",
             )
-        parsed = parse_twiml(response.body)
+        parsed = _parsed(response.body)
         for problem in parsed.problems:
             self._report(problem)
         if parsed.root is None:

@@ -29,10 +29,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
 from io import BytesIO
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -119,6 +120,20 @@ class _SigningTransport:
         raise TransportError(f"more than {MAX_REDIRECTS} HTTP redirects starting from {url}")
 
 
+@lru_cache(maxsize=8192)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
+
+
+def form_body(form: Mapping[str, str]) -> bytes:
+    """``form`` as an ``application/x-www-form-urlencoded`` body: the bytes ``urlencode`` makes.
+
+    Every request of a call repeats most names and values (CallSid, From, To...), so each
+    distinct string is quoted once: quoting was a tenth of the in-process transport's own time.
+    """
+    return "&".join(f"{_quoted(str(k))}={_quoted(str(v))}" for k, v in form.items()).encode("ascii")
+
+
 def _wsgi_str(text: str) -> str:
     """A str as WSGI carries it: the UTF-8 bytes, one latin-1 character each (PEP 3333 "bytes as str")."""
     return text.encode("utf-8").decode("latin-1")
@@ -166,7 +181,7 @@ class WsgiTransport(_SigningTransport):
                 "run the app over HTTP to follow links to other hosts"
             )
         path = parts.path or "/"
-        body = urlencode(form).encode("ascii") if form is not None else b""
+        body = form_body(form) if form is not None else b""
         environ: dict[str, Any] = dict(self._server)
         environ.update(
             {
