@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
 from ivr.coverage.report import Finding, Report, Stats
+from ivr.coverage.sameness import has_attempts
 
 if TYPE_CHECKING:
     from ivr.coverage.explorer import Explorer, Family, WaitAddress, WaitingPoint, WaitKey
@@ -69,6 +70,7 @@ def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
     waiting: list[Connection] = []  # idle workers waiting for a wait to explore
     asked: set[Connection] = set()  # busy workers asked to give part of their queue away
     sizes: dict[Connection, int] = dict.fromkeys(workers, 0)  # each worker's queue, as last reported
+    spent: dict[Connection, int] = {}  # a worker that had nothing to give: its queue then (asked again once longer)
     results: list[dict[str, Any]] = []
     running = set(workers)
     try:
@@ -88,6 +90,8 @@ def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
                 elif kind == "gift":
                     asked.discard(conn)
                     seeds.extend(body)
+                    if not body:
+                        spent[conn] = sizes[conn]
                 elif kind == "next":
                     asked.discard(conn)  # its queue is empty: whatever it was asked for comes as an empty gift
                     waiting.append(conn)
@@ -98,7 +102,7 @@ def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
                     raise RuntimeError(f"walking the paths failed in a worker process:\n{body}")
             while waiting and seeds:
                 waiting.pop(0).send(("seed", seeds.popleft()))
-            busy = [c for c in running if c not in waiting and sizes[c] > 1 and c not in asked]
+            busy = [c for c in running if c not in waiting and sizes[c] > max(1, spent.get(c, 0)) and c not in asked]
             if waiting and busy and not asked:
                 donor = max(busy, key=lambda c: sizes[c])
                 donor.send(("give", None))
@@ -199,11 +203,20 @@ def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
 
 
 def _give(explorer: Explorer) -> list[Any]:
-    """Half of this worker's queue, as waits another process can re-park a call at."""
-    count = len(explorer.queue) // 2
-    # The oldest: first attempts rather than their later attempts, which are cheapest where the first was walked.
-    gifts = [explorer.queue.popleft() for _ in range(count)]
-    return [(_portable(explorer.points[k]), explorer.family_of.get(k)) for k in gifts]
+    """Up to half of this worker's queue, as waits another process can re-park a call at.
+
+    Only first attempts, the oldest first. A wait with attempt counters stays: here, where its
+    first attempt was walked, it is tried with that attempt's misses only (two or three requests,
+    :mod:`ivr.coverage.sameness`); in another process it would cost a replay of the way there and
+    every key. A first attempt given away takes its later attempts along (they are found from it).
+    """
+    queue = explorer.queue
+    firsts = [k for k in queue if not has_attempts(explorer.points[k].place)][: len(queue) // 2]
+    chosen = set(firsts)
+    kept = [k for k in queue if k not in chosen]
+    queue.clear()
+    queue.extend(kept)
+    return [(_portable(explorer.points[k]), explorer.family_of.get(k)) for k in firsts]
 
 
 def _adopt(explorer: Explorer, seed: Any) -> WaitingPoint:

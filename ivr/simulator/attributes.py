@@ -6,7 +6,20 @@ the call does with them, so the interpreter never stops on a typo the way a pars
 
 from __future__ import annotations
 
+from functools import lru_cache
+from urllib.parse import urljoin
+
 from ivr.simulator.twiml_schema import Node
+
+
+@lru_cache(maxsize=8192)
+def resolve(base: str, url: str) -> str:
+    """``url`` (an attribute or noun: action, Redirect, Play) made absolute against the document's URL.
+
+    A pure function of its two strings; a walk of every path resolves the same few thousand
+    pairs again and again (each fork re-enters its verb), so each is worked out once.
+    """
+    return urljoin(base, url)
 
 
 def int_attr(node: Node, name: str, default: int | None, minimum: int = 0) -> int | None:

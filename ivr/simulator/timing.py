@@ -7,6 +7,7 @@ answered) advances by these estimates; they feed ``CallDuration`` and the call-l
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 PLAY_SECONDS_ESTIMATE = 3.0
 KEY_PRESS_SECONDS = 0.3
@@ -19,6 +20,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9']+")
 
 
+@lru_cache(maxsize=8192)
 def speech_seconds(text: str) -> float:
     """Rough spoken length of ``text``: ~4.5 CJK characters or ~2.5 words a second."""
     return round(0.3 + 0.22 * len(_CJK.findall(text)) + 0.4 * len(_WORD.findall(text)), 2)

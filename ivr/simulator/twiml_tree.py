@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,12 @@ class Node:
             else:
                 yield from child.iter_text()
 
-    @property
+    @cached_property
     def text(self) -> str:
-        """The element's text with runs of whitespace collapsed, as a voice would read it."""
+        """The element's text with runs of whitespace collapsed, as a voice would read it.
+
+        Worked out once: a parsed document is not changed after parsing (the same tree serves
+        every call that fetched the same body, :mod:`.fetching`)."""
         return " ".join("".join(self.iter_text()).split())
 
 

@@ -7,9 +7,7 @@ the current document URL; ``<Reject>`` reason ``rejected`` (call ends ``no-answe
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
-from ivr.simulator.attributes import method_attr
+from ivr.simulator.attributes import method_attr, resolve
 from ivr.simulator.call_core import CONTINUE, CallOver, Continue, EngineCore, Fetch
 from ivr.simulator.twiml_schema import Node
 
@@ -43,7 +41,7 @@ class ControlVerbs(EngineCore):
         if not url:
             self._note(f"<Redirect> without a URL (line {node.line}); skipped")
             return CONTINUE
-        return Fetch(urljoin(self.document_url, url), method_attr(node))
+        return Fetch(resolve(self.document_url, url), method_attr(node))
 
     def visit_Hangup(self, node: Node) -> Continue:
         """End the call."""

@@ -11,9 +11,8 @@ provided) when the <Dial> call ends" -- also when the caller hangs up: the simul
 from __future__ import annotations
 
 from collections.abc import Generator
-from urllib.parse import urljoin
 
-from ivr.simulator.attributes import int_attr, method_attr, own_text
+from ivr.simulator.attributes import int_attr, method_attr, own_text, resolve
 from ivr.simulator.call_core import CONTINUE, CallOver, Continue, Fetch
 from ivr.simulator.caller import CallerAction, DialOutcome, HangUp, Waiting
 from ivr.simulator.fetching import Fetching
@@ -53,7 +52,7 @@ class DialVerb(Fetching):
         time_limit = int_attr(node, "timeLimit", 14400, minimum=1)
         assert timeout is not None and time_limit is not None
         caller_id = node.attrs.get("callerId", self.parties.from_)
-        action = urljoin(self.document_url, node.attrs["action"]) if node.attrs.get("action") else None
+        action = resolve(self.document_url, node.attrs["action"]) if node.attrs.get("action") else None
         method = method_attr(node)
         self._event("dial", targets=targets, timeout=timeout, callerId=caller_id, action=action, line=node.line)
         act = yield Waiting(

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator
-from urllib.parse import urljoin
 
-from ivr.simulator.attributes import bool_attr, int_attr, method_attr
+from ivr.simulator.attributes import bool_attr, int_attr, method_attr, resolve
 from ivr.simulator.call_core import CONTINUE, CallOver, Continue, Fetch
 from ivr.simulator.caller import CallerAction, HangUp, Press, Speak, Waiting
 from ivr.simulator.timing import END_OF_SPEECH_SECONDS, KEY_PRESS_SECONDS, speech_seconds
@@ -30,7 +29,7 @@ class GatherVerb(PromptVerbs):
 
     def visit_Gather(self, node: Node) -> Generator[Waiting, CallerAction, Fetch | Continue]:
         """Collect DTMF digits and/or speech; see the module docstring for the defaults."""
-        action = urljoin(self.document_url, node.attrs["action"]) if node.attrs.get("action") else self.document_url
+        action = resolve(self.document_url, node.attrs["action"]) if node.attrs.get("action") else self.document_url
         method = method_attr(node)
         timeout = int_attr(node, "timeout", 5, minimum=1)
         assert timeout is not None

@@ -8,9 +8,8 @@ not simulated; ``<Pause>`` length 1 second.
 from __future__ import annotations
 
 import math
-from urllib.parse import urljoin
 
-from ivr.simulator.attributes import int_attr
+from ivr.simulator.attributes import int_attr, resolve
 from ivr.simulator.call_core import CONTINUE, CallOver, Continue, EngineCore
 from ivr.simulator.caller import CallerAction, Press, Silence, Speak
 from ivr.simulator.timing import PLAY_SECONDS_ESTIMATE, speech_seconds
@@ -44,7 +43,7 @@ class PromptVerbs(EngineCore):
                 self._note(f"<Play digits={node.attrs['digits']!r}> sends DTMF tones to the line; not simulated")
             if not url:
                 return None, 0.0
-            event = self._event("play", url=urljoin(self.document_url, url), loop=loop)
+            event = self._event("play", url=resolve(self.document_url, url), loop=loop)
             return event, (math.inf if loop == 0 else PLAY_SECONDS_ESTIMATE * (loop or 1))
         length = int_attr(node, "length", 1)
         assert length is not None

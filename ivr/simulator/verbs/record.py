@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from urllib.parse import urljoin
 
-from ivr.simulator.attributes import bool_attr, int_attr, method_attr
+from ivr.simulator.attributes import bool_attr, int_attr, method_attr, resolve
 from ivr.simulator.call_core import CONTINUE, CallOver, Continue, Fetch
 from ivr.simulator.caller import CallerAction, HangUp, Press, Speak, Waiting
 from ivr.simulator.fetching import Fetching
@@ -26,7 +25,7 @@ class RecordVerb(Fetching):
 
     def visit_Record(self, node: Node) -> Generator[Waiting, CallerAction, Fetch | Continue]:
         """Record the caller; see the module docstring for the defaults."""
-        action = urljoin(self.document_url, node.attrs["action"]) if node.attrs.get("action") else self.document_url
+        action = resolve(self.document_url, node.attrs["action"]) if node.attrs.get("action") else self.document_url
         method = method_attr(node)
         timeout = int_attr(node, "timeout", 5)
         max_length = int_attr(node, "maxLength", 3600, minimum=1)
@@ -132,5 +131,5 @@ class RecordVerb(Fetching):
             "RecordingSource": "RecordVerb",
             "ErrorCode": "0",
         }
-        fetch = Fetch(urljoin(self.document_url, target), method_attr(node, "recordingStatusCallbackMethod"))
+        fetch = Fetch(resolve(self.document_url, target), method_attr(node, "recordingStatusCallbackMethod"))
         self._recording_callbacks.append((fetch, params))
