@@ -84,7 +84,8 @@ def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
                         f"walking the paths failed: a worker process died (exit code {workers[conn].exitcode})"
                     ) from None
                 if kind == "register":
-                    conn.send(("registered", explorer.ledger.register(*body)))
+                    sizes[conn], question = body
+                    conn.send(("registered", explorer.ledger.register(*question)))
                 elif kind == "queued":
                     sizes[conn] = body
                 elif kind == "gift":
@@ -121,8 +122,9 @@ def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
 class _Coordinator:
     """A worker's line to the coordinator: the shared ledger, the shared queue, and gift requests."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, queue: deque[Any]) -> None:
         self.conn = conn
+        self.queue = queue  # the worker's own: its length travels with every registration
         self.give = False  # the coordinator asked for part of the queue
 
     def _reply(self) -> Any:
@@ -136,7 +138,7 @@ class _Coordinator:
     def register(
         self, address: WaitAddress, moment: str, moments: tuple[str, ...], family: Family
     ) -> tuple[tuple[str, ...], WaitKey, bool]:
-        self.conn.send(("register", (address, moment, moments, family)))
+        self.conn.send(("register", (len(self.queue), (address, moment, moments, family))))
         return self._reply()
 
     def next(self) -> Any:
@@ -153,7 +155,7 @@ class _Coordinator:
 def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
     """A worker: walk what it finds, then take the next shared wait, until the coordinator says done."""
     try:
-        coordinator = _Coordinator(conn)
+        coordinator = _Coordinator(conn, explorer.queue)
         explorer.ledger = coordinator  # type: ignore[assignment]
         inherited = set(explorer.points)
         covered = {k for k, item in explorer.items.items() if item.covered}
@@ -168,7 +170,6 @@ def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
                 if coordinator.give:
                     coordinator.give = False
                     conn.send(("gift", _give(explorer)))
-                conn.send(("queued", len(explorer.queue)))
                 explorer._explore(explorer.points[explorer.queue.popleft()])
             if explorer.all_trails:
                 explorer.walk()  # the variants this worker found
