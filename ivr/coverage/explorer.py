@@ -153,6 +153,28 @@ class Ledger:
                 members.setdefault(name, key)
         return fresh, seen[moment], variant
 
+    def ask(
+        self, address: WaitAddress, moment: str, moments: tuple[str, ...], family: Family, answered: Answered
+    ) -> WaitKey | None:
+        """:meth:`register`, its answer handed to ``answered`` (what was taken on, the point standing
+        for each of ``moments``, whether a trail variant); returns the point standing for ``moment``.
+
+        Here the answer comes at once. A parallel worker's ledger answers later (None now), so that
+        the worker goes on walking while the coordinator decides (:mod:`ivr.coverage.parallel`)."""
+        fresh, key, variant = self.register(address, moment, moments, family)
+        answered(fresh, {name: self.seen[address][name] for name in moments}, variant)
+        return key
+
+
+#: What a ledger says about a wait: the moments taken on now, the point for each moment asked, a trail variant?
+Answered = Callable[[tuple[str, ...], dict[str, "WaitKey"], bool], None]
+
+
+def pending_key(address: WaitAddress, moment: str) -> WaitKey:
+    """Stands for the point at ``address`` and ``moment`` until the ledger has answered (its URL is
+    the address's, all that coverage and the tree's checks read of it)."""
+    return (*address, f"?{moment}")
+
 
 class _LogTap(logging.Handler):
     """Collects what the app logs at WARNING or above while one move is being made."""
@@ -198,6 +220,8 @@ class Explorer:
         self._tap = _LogTap()
         self._places: dict[str, Place | None] = {}
         self._at: dict[tuple[WaitAddress, str], WaitKey] = {}  # (address, moment) -> the point, as far as known here
+        self.deferred = False  # the ledger may answer later (a parallel worker's): stand-ins are kept
+        self._answers: dict[WaitKey, WaitKey] = {}  # a stand-in (pending_key) -> the point the ledger named
         self._started = 0.0
 
     # -- driving ---------------------------------------------------------------------------------
@@ -387,33 +411,10 @@ class Explorer:
                 moments = (moment,)  # what follows may differ from one moment to the next
             known = self._at.get((address, moment.name))
             if known is not None and all((address, m.name) in self._at for m in moments):
-                fresh, result, variant = (), known, True  # taken on already, here: no need to ask the ledger
+                result = known  # taken on already, here (or asked about): no need to ask the ledger
             else:
-                family = (*address[:2], _without_trail(address[2]), answer)
-                names, result, variant = self.ledger.register(
-                    address, moment.name, tuple(m.name for m in moments), family
-                )
-                fresh = tuple(m for m in moments if m.name in names)
-                self._at[(address, moment.name)] = result
-            if fresh:
-                key = (*address, "+".join(m.name for m in fresh))
-                point = WaitingPoint(
-                    key, state.kind, key[2], fresh[0], self._place_of(key[2]), path, state,
-                    call if self.strategy == "fork" else None, moments=fresh, call_moment=moment.name,
-                )  # fmt: skip
-                self.points[key] = point
-                self.family_of[key] = family
-                for m in fresh:
-                    self._at[(address, m.name)] = key
-                if variant:
-                    self.variants.append(key)
-                    if not self.all_trails:
-                        point.call = None  # it will not be explored: do not keep the call alive for it
-                else:
-                    self.queue.append(key)
-                self._visit(point.place)
-                if point.place and point.place.mode == "closed":
-                    self._cover("after hours", point.place.node, point.place.lang)
+                result = self._ask(address, moment, moments, (*address[:2], _without_trail(address[2]), answer),
+                                   state, call, path)  # fmt: skip
         else:
             assert isinstance(state, Ended)
             heard = "\n".join(e.data["text"] for e in since if e.kind == "say" and not e.data.get("skipped"))
@@ -434,6 +435,64 @@ class Explorer:
             self.edges.setdefault(source.key, []).append((move, result))
             self._account(source, move, result, moment, script)
         return result, touched, answer
+
+    def _ask(
+        self,
+        address: WaitAddress,
+        moment: Moment,
+        moments: tuple[Moment, ...],
+        family: Family,
+        state: Waiting,
+        call: Call,
+        path: tuple[Move, ...],
+    ) -> WaitKey:
+        """Ask the ledger about a wait the branch ``call`` reached; take it on if nobody has."""
+        names = tuple(m.name for m in moments)
+
+        def answered(taken: tuple[str, ...], keys: dict[str, WaitKey], variant: bool) -> None:
+            for name, key in keys.items():
+                self._at[(address, name)] = key
+                if self.deferred:
+                    self._answers[pending_key(address, name)] = key
+            fresh = tuple(m for m in moments if m.name in taken)
+            if not fresh:
+                return
+            key = (*address, "+".join(taken))
+            point = WaitingPoint(
+                key, state.kind, key[2], fresh[0], self._place_of(key[2]), path, state,
+                call if self.strategy == "fork" else None, moments=fresh, call_moment=moment.name,
+            )  # fmt: skip
+            self.points[key] = point
+            self.family_of[key] = family
+            if variant:
+                self.variants.append(key)
+                if not self.all_trails:
+                    point.call = None  # it will not be explored: do not keep the call alive for it
+            else:
+                self.queue.append(key)
+            self._visit(point.place)
+            if point.place and point.place.mode == "closed":
+                self._cover("after hours", point.place.node, point.place.lang)
+
+        key = self.ledger.ask(address, moment.name, names, family, answered)
+        if key is not None:
+            return key
+        for name in names:  # asked: the walk here does not ask again, and the answer will replace these
+            self._at.setdefault((address, name), pending_key(address, name))
+        return pending_key(address, moment.name)
+
+    def settle(self) -> None:
+        """Put the ledger's answers in place of the stand-ins the walk used while it waited for them."""
+        if not self._answers:
+            return
+        answers = self._answers
+        for edges in self.edges.values():
+            edges[:] = [(move, answers.get(result, result) if isinstance(result, tuple) else result)
+                        for move, result in edges]  # fmt: skip
+        for point in self.points.values():
+            for choice, (result, heard) in point.outcomes.items():
+                if isinstance(result, tuple) and result in answers:
+                    point.outcomes[choice] = (answers[result], heard)
 
     def _wait_place(self, result: WaitKey | End) -> Place | None:
         return self._place_of(result[2]) if isinstance(result, tuple) else None

@@ -30,7 +30,7 @@ from ivr.coverage.report import Finding, Report, Stats
 from ivr.coverage.sameness import has_attempts
 
 if TYPE_CHECKING:
-    from ivr.coverage.explorer import Explorer, Family, WaitAddress, WaitingPoint, WaitKey
+    from ivr.coverage.explorer import Answered, Explorer, Family, WaitAddress, WaitingPoint
 
 #: Waits queued per worker before the coordinator forks them: enough that the first takes do not
 #: all lead into the same part of the tree.
@@ -84,8 +84,10 @@ def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
                         f"walking the paths failed: a worker process died (exit code {workers[conn].exitcode})"
                     ) from None
                 if kind == "register":
-                    sizes[conn], question = body
-                    conn.send(("registered", explorer.ledger.register(*question)))
+                    sizes[conn], (address, moment, moments, family) = body
+                    taken, _key, variant = explorer.ledger.register(address, moment, moments, family)
+                    keys = {name: explorer.ledger.seen[address][name] for name in moments}
+                    conn.send(("registered", (taken, keys, variant)))
                 elif kind == "queued":
                     sizes[conn] = body
                 elif kind == "gift":
@@ -120,36 +122,50 @@ def _fork_and_serve(explorer: Explorer, jobs: int) -> None:
 
 
 class _Coordinator:
-    """A worker's line to the coordinator: the shared ledger, the shared queue, and gift requests."""
+    """A worker's line to the coordinator: the shared ledger, the shared queue, and gift requests.
+
+    A wait the worker reaches is asked about without waiting for the answer: the worker goes on
+    with its other moves and waits, and takes the answers in the order it asked (one pipe, first in
+    first out) before it explores the next wait -- so it does what it would have done had each
+    answer come at once, without sitting idle while the coordinator gets a turn on a busy machine.
+    Until then the wait is named by a stand-in (:func:`~ivr.coverage.explorer.pending_key`), which
+    the worker replaces before it reports (:meth:`~ivr.coverage.explorer.Explorer.settle`).
+    """
 
     def __init__(self, conn: Connection, queue: deque[Any]) -> None:
         self.conn = conn
-        self.queue = queue  # the worker's own: its length travels with every registration
+        self.queue = queue  # the worker's own: its length travels with every question
         self.give = False  # the coordinator asked for part of the queue
+        self.asked: deque[Answered] = deque()  # questions sent, not yet answered: who takes each answer
 
-    def _reply(self) -> Any:
-        while True:
-            kind, body = self.conn.recv()
-            if kind == "give":
-                self.give = True
-                continue
-            return body
+    def _take(self, kind: str, body: Any) -> bool:
+        """Act on one message; False for a reply to something else (the next seed)."""
+        if kind == "give":
+            self.give = True
+        elif kind == "registered":
+            self.asked.popleft()(*body)
+        else:
+            return False
+        return True
 
-    def register(
-        self, address: WaitAddress, moment: str, moments: tuple[str, ...], family: Family
-    ) -> tuple[tuple[str, ...], WaitKey, bool]:
+    def ask(
+        self, address: WaitAddress, moment: str, moments: tuple[str, ...], family: Family, answered: Answered
+    ) -> None:
         self.conn.send(("register", (len(self.queue), (address, moment, moments, family))))
-        return self._reply()
+        self.asked.append(answered)
+
+    def settle(self, block: bool) -> None:
+        """Take the answers that have come (``block``: every answer still owed), and any gift request."""
+        while self.asked if block else self.conn.poll():
+            self._take(*self.conn.recv())
 
     def next(self) -> Any:
+        self.settle(block=True)
         self.conn.send(("next", None))
-        return self._reply()
-
-    def poll(self) -> None:
-        """Read what the coordinator sent unasked (only ever a request to give part of the queue)."""
-        while self.conn.poll():
-            kind, _body = self.conn.recv()
-            self.give = self.give or kind == "give"
+        while True:
+            kind, body = self.conn.recv()
+            if not self._take(kind, body):
+                return body
 
 
 def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
@@ -157,6 +173,7 @@ def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
     try:
         coordinator = _Coordinator(conn, explorer.queue)
         explorer.ledger = coordinator  # type: ignore[assignment]
+        explorer.deferred = True
         inherited = set(explorer.points)
         covered = {k for k, item in explorer.items.items() if item.covered}
         explorer.edges, explorer.findings = {}, {}
@@ -165,14 +182,19 @@ def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
         explorer.variants.clear()
         explorer.queue.clear()
         while True:
-            while explorer.queue and not explorer._bounded():
-                coordinator.poll()
+            while not explorer._bounded():
+                variants = explorer.variants if explorer.all_trails else None  # the variants this worker found
+                coordinator.settle(block=not (explorer.queue or variants))
                 if coordinator.give:
                     coordinator.give = False
                     conn.send(("gift", _give(explorer)))
-                explorer._explore(explorer.points[explorer.queue.popleft()])
-            if explorer.all_trails:
-                explorer.walk()  # the variants this worker found
+                if explorer.queue:
+                    explorer._explore(explorer.points[explorer.queue.popleft()])
+                elif variants:
+                    explorer._explore(explorer.points[variants.popleft()])
+                else:
+                    break
+            coordinator.settle(block=True)
             if coordinator.give:
                 coordinator.give = False
                 conn.send(("gift", []))
@@ -183,6 +205,8 @@ def _work(explorer: Explorer, conn: Connection, calls: int | None) -> None:
             point = _adopt(explorer, seed)
             if not point.explored:
                 explorer._explore(point)
+        coordinator.settle(block=True)
+        explorer.settle()
         conn.send(
             (
                 "done",
