@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                 (
                     "ivr paths",
                     f"shipped menu against {c['baseline']} (before)",
-                    f"{c['new_s']} s against {c['old_s']} s: **{c['ratio']}x** (goal ≥ {c['goal']:g}x); "
+                    f"{c['new_s']} s ({c.get('new_cpu_s')} s CPU; --jobs 1: {c.get('jobs1_s')} s) against "
+                    f"{c['old_s']} s: **{c['ratio']}x** (goal ≥ {c['goal']:g}x); "
                     f"median of {c['rounds']} alternating runs each; {c['new_requests']:,} requests against "
                     f"{c['old_requests']:,}; same coverage and findings: {c['same_result']}"
                     + ("" if c["old_complete"] else " (the older walk hit its budget: a lower bound)"),
