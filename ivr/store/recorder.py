@@ -195,9 +195,6 @@ class Recorder:
     def _at_exit(self, pid: int) -> None:
         if pid != os.getpid() or self.forwarder is None or self.writer is None or not self.writer.path.exists():
             return  # another process's, already closed, or its folder was removed (a test session's end)
-        if self.settings.forwarder == "process" and host_forwarder.running_pid(self.settings.spool_dir):
-            self.writer.close()  # unlocked: the host's forwarder drains it and deletes it (a quick exit)
-            return
         try:
             self.forwarder.flush()
             self.forwarder.retire()
