@@ -2,7 +2,8 @@
 request mix, wrk driven by a generated Lua script, and a description of the machine.
 
 Everything here talks to 127.0.0.1 only, and every process it starts is stopped by the context
-manager that started it, so an interrupted benchmark leaves nothing running.
+manager that started it, so an interrupted benchmark leaves nothing running. The tests that need
+a real server start it here too (``serving``), so there is one launcher to keep bounded.
 
 Why wrk with precomputed signatures: a Python load generator would spend more CPU per request
 than the service under test on a 2-core machine, and the service must see real
@@ -67,7 +68,7 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A running gunicorn master on 127.0.0.1."""
+    """A server process on 127.0.0.1 (a gunicorn master, ``ivr serve``): its port and the log it writes."""
 
     process: subprocess.Popen[bytes]
     port: int
@@ -84,6 +85,65 @@ class Server:
             return sorted(int(p) for p in path.read_text().split())
         except OSError:
             return []
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> None:
+        """``sig`` (gunicorn's graceful stop; SIGINT is Ctrl-C for ``ivr serve``), SIGKILL if it is still
+        running ``grace`` s later. Nothing happens to a process that has already exited."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+@contextmanager
+def serving(
+    command: list[str],
+    env: dict[str, str],
+    *,
+    port: int,
+    log: Path,
+    workers: int | None = None,
+    timeout: float = 30.0,
+    stop_signal: signal.Signals = signal.SIGTERM,
+) -> Iterator[Server]:
+    """Run ``command`` (a server on 127.0.0.1:``port``, its output into ``log``) until the block ends.
+
+    The block starts once ``/healthz`` answers 200 (and the master has ``workers`` children, when
+    given), within ``timeout`` s; a server that exits or does not come up raises with its log's
+    end. However the block ends, the server gets ``stop_signal`` and then SIGKILL, so nothing
+    it started outlives it. The one launcher of the benchmarks and of the tests that need a real server.
+    """
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(process, port, log)
+    try:
+        _wait_until_healthy(server, workers, timeout)
+        yield server
+    finally:
+        server.stop(stop_signal)
+
+
+def _wait_until_healthy(server: Server, workers: int | None, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.process.args[0]} exited with {server.process.returncode}:\n{_tail(server)}")
+        try:
+            with urllib.request.urlopen(server.base + "/healthz", timeout=2) as response:
+                if response.status == 200 and (workers is None or len(server.worker_pids()) == workers):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)  # polling a starting process, not waiting for an outcome
+    raise RuntimeError(f"{server.process.args[0]} did not become healthy in {timeout:.0f} s:\n{_tail(server)}")
+
+
+def _tail(server: Server, chars: int = 4000) -> str:
+    return server.log.read_text(encoding="utf-8", errors="replace")[-chars:]
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -127,39 +187,13 @@ def gunicorn(app: str, env: dict[str, str], *, pythonpath: Path | None = None) -
     if pythonpath:
         command += ["--pythonpath", str(pythonpath)]
     command.append(app)
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(process, port, log)
     try:
-        _wait_until_healthy(server)
-        yield server
+        with serving(command, {**os.environ, **env}, port=port, log=log, workers=WORKERS) as server:
+            yield server
     except BaseException:
         print(f"gunicorn's log is kept in {log}", file=sys.stderr)
         raise
-    else:
-        log.unlink(missing_ok=True)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_healthy(server: Server, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.log.read_text()}")
-        try:
-            with urllib.request.urlopen(server.base + "/healthz", timeout=1) as response:
-                if response.status == 200 and len(server.worker_pids()) == WORKERS:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not become healthy in {timeout:.0f} s:\n{server.log.read_text()}")
+    log.unlink(missing_ok=True)
 
 
 # --- the request mix ---------------------------------------------------------------------------

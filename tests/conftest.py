@@ -4,6 +4,10 @@
 spool in ``SPOOL_DIR``; tests must not write into the working tree, nor share one database
 between parallel runs, so both point into a folder of this session. The spool is not synced for
 tests that are not about the store (``tests/store`` turns it on where durability is the point).
+
+The repository root goes on the path (``--import-mode=importlib`` puts nothing there), so every test
+folder imports the one server launcher, ``benchmarks.harness.serving``, and ``tests/`` goes on it
+for the helpers every folder shares (``healthz``).
 """
 
 from __future__ import annotations
@@ -11,10 +15,15 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 _STORE_DIR = tempfile.mkdtemp(prefix="ivr-test-store-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_STORE_DIR}/ivr.db")

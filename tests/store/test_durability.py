@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from services import TOKEN, free_port, gunicorn, service_env, signed
+from services import TOKEN, gunicorn, service_env, signed
 from sqlalchemy import func, select
 
+from benchmarks.harness import free_port
 from ivr.store.database import open_engine
 from ivr.store.schema import calls, events, messages
 
@@ -74,7 +75,7 @@ def test_no_acknowledged_event_or_message_is_lost_when_a_worker_is_killed(db: st
         deadline = time.monotonic() + LOAD_SECONDS
         while len(acknowledged) < 150 and time.monotonic() < deadline:
             time.sleep(0.02)
-        victim = service.workers()[0]
+        victim = service.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
         killed_after = len(acknowledged)
         while time.monotonic() < deadline and len(acknowledged) < MAX_REQUESTS:
@@ -82,7 +83,7 @@ def test_no_acknowledged_event_or_message_is_lost_when_a_worker_is_killed(db: st
         stop.set()
         for thread in threads:
             thread.join(timeout=15)
-        assert victim not in service.workers(), "gunicorn should have replaced the killed worker"
+        assert victim not in service.worker_pids(), "gunicorn should have replaced the killed worker"
         assert killed_after >= 150 and len(acknowledged) > killed_after, "the load went on across the kill"
 
         wanted_calls = {sid for kind, sid in acknowledged if kind == "call"}

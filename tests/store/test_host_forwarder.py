@@ -76,8 +76,8 @@ def test_one_niced_forwarder_process_forwards_every_workers_live_spool_and_ends_
         _until(lambda: len(_forwarders(spool_dir)) == 1, "one forwarder left")  # each worker may start one
         (pid,) = _forwarders(spool_dir)
         assert running_pid(spool_dir) == pid
-        assert pid != service.process.pid and pid not in service.workers()
-        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, service.workers()[0]) + NICE
+        assert pid != service.process.pid and pid not in service.worker_pids()
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, service.worker_pids()[0]) + NICE
         assert len(list(spool_dir.glob("*.jsonl"))) >= 2  # forwarded while the workers still hold their files
 
         os.kill(pid, signal.SIGKILL)  # a forwarder that dies is replaced by the next worker that records

@@ -11,17 +11,15 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from services import TOKEN, free_port
-from store_support import MENU, ROOT, cli_json
+from services import TOKEN
+from store_support import MENU, cli_json
 
+from benchmarks.harness import free_port, serving
 from ivr.simulator import Simulator
 
 CALLER = "+8613912345678"
@@ -39,34 +37,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, str, Callable[[], None]]
         "PUBLIC_BASE_URL": base, "DATABASE_URL": database_url, "SPOOL_DIR": str(tmp_path / "spool"),
         "SIP_TRUNK_HOST": "trunk.example.com", "SPOOL_FORWARD_MS": "50",
     }  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(IVR), "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=out,
-                                   stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, f"ivr serve did not come up: {log.read_text()}"
-                time.sleep(0.1)  # polling a starting process, not waiting for an outcome
-        yield base, log, database_url, lambda: _stop(process)
-    finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C, as a developer stops it: the service forwards its spool on the way out."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+    command = [str(IVR), "serve", "--port", str(port)]
+    # Stopped with Ctrl-C, as a developer stops it: the service forwards its spool on the way out.
+    with serving(command, env, port=port, log=log, stop_signal=signal.SIGINT) as server:
+        yield base, log, database_url, lambda: server.stop(signal.SIGINT)
 
 
 def test_the_service_logs_a_callers_number_only_as_its_last_four_digits(served, tmp_path: Path, capsys):

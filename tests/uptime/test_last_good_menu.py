@@ -7,10 +7,10 @@ import logging
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from healthz import health_until
 
 from ivr.call import checks
 from ivr.web import create_app
@@ -42,16 +42,6 @@ def edit(menu: Path, text: str) -> None:
     st = menu.stat()
     os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     os.replace(new, menu)
-
-
-def health_until(client, ready, what: str) -> dict:
-    """``/healthz`` until ``ready(health)`` (each poll also lets the worker notice the file changed)."""
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        health = client.get("/healthz").get_json()
-        if ready(health):
-            return health
-    raise AssertionError(f"{what}: not within {DEADLINE} s; last health: {health}")
 
 
 def test_an_accepted_menu_is_kept_byte_for_byte_as_the_last_good_copy(line):

@@ -10,11 +10,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +19,7 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
+from benchmarks.harness import free_port, serving
 from ivr.web import create_app
 
 ROOT = Path(__file__).parents[2]
@@ -32,12 +29,6 @@ LIMIT = 16384  # MAX_BODY_BYTES
 APOLOGY = "Sorry, something went wrong on our side."  # the menu's error_apology (en-US)
 MAIN_MENU = "Please choose a topic."
 FORGED = "[2026-12-02 13:00:00 +0000] [1] [CRITICAL] forged line"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Service:
@@ -83,31 +74,10 @@ def service(tmp_path_factory) -> Iterator[Service]:
         "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "MAX_BODY_BYTES": str(LIMIT),
         "CALL_STORE": "false", "PYTHONPATH": str(ROOT),
     }  # fmt: skip
-    log = folder / "gunicorn.log"
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    with open(log, "wb") as out:
-        process = subprocess.Popen([str(gunicorn), "-w", "1", "-b", f"127.0.0.1:{port}", "ivr.web:create_app()"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    service = Service(port, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if service.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)  # polling for the port to open, not waiting for an outcome
-        yield service
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    command = [str(gunicorn), "-w", "1", "-b", f"127.0.0.1:{port}", "ivr.web:create_app()"]
+    with serving(command, env, port=port, log=folder / "gunicorn.log", timeout=60) as server:
+        yield Service(server.port, server.log)
 
 
 def said(body: bytes) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 from freezegun import freeze_time
+from healthz import health_until
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
@@ -254,24 +255,11 @@ def bump_mtime(path: Path, step: int) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + step * 1_000_000_000))
 
 
-def served_after(client, ready, limit: float = 20.0) -> dict:
-    """``/healthz`` until ``ready(health)``: an edit is loaded in the background, so a webhook never waits for it
-    (each poll also lets the app notice the change, as a webhook would)."""
-    import time
-
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        health = client.get("/healthz").get_json()
-        if ready(health):
-            return health
-    raise AssertionError(f"the edit was not loaded within {limit} s: {health}")
-
-
 def test_an_edit_is_served_as_soon_as_it_is_loaded(client, menu_file):
     text = menu_file.read_text(encoding="utf-8")
     menu_file.write_text(text.replace("Please choose a topic.", "Please pick a topic."), encoding="utf-8")
     bump_mtime(menu_file, 1)
-    served_after(client, lambda health: health["version"] == 2)
+    health_until(client, lambda health: health["version"] == 2, "the edit loaded")
     assert "Please pick a topic." in said(xml(client.post("/voice/node/main?lang=en-US")))
 
 
@@ -280,7 +268,7 @@ def test_an_invalid_edit_is_logged_and_the_last_good_menu_keeps_serving(client, 
     menu_file.write_text(text.replace("goto: refunds", "goto: refundz"), encoding="utf-8")
     bump_mtime(menu_file, 1)
     with caplog.at_level(logging.ERROR):
-        health = served_after(client, lambda health: health["file"]["state"] == "rejected")
+        health = health_until(client, lambda health: health["file"]["state"] == "rejected", "the edit rejected")
         root = xml(client.post("/voice/node/main/input?lang=en-US", data={"Digits": "1"}))
     assert "Ask for the refund" in said(root)
     assert "targets 'refundz', which is not a node (did you mean 'refunds'?)" in caplog.text
