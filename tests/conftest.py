@@ -5,6 +5,11 @@ spool in ``SPOOL_DIR``; tests must not write into the working tree, nor share on
 between parallel runs, so both point into a folder of this session. The spool is not synced for
 tests that are not about the store (``tests/store`` turns it on where durability is the point).
 
+Every recorder a test starts (an app that recorded a call) is closed when the test ends: what it
+spooled is forwarded then, and its forwarder thread stops. Left open, each kept a thread polling
+the shared spool folder for the rest of the session, and all of them flushed over that folder at
+exit, each through every other's file, long after pytest had printed its summary.
+
 The repository root goes on the path (``--import-mode=importlib`` puts nothing there), so every test
 folder imports the one server launcher, ``benchmarks.harness.serving``, and ``tests/`` goes on it
 for the helpers every folder shares (``healthz``).
@@ -34,6 +39,8 @@ os.environ.setdefault("SPOOL_SYNC", "false")
 os.environ.setdefault("SPOOL_FORWARDER", "thread")
 os.environ.setdefault("MENU_SNAPSHOT_DIR", f"{_STORE_DIR}/menus")  # per test below; this for wider fixtures
 
+from ivr.store.recorder import Recorder  # noqa: E402 (after the path and the store's environment)
+
 # Registered first, so it runs last at exit: after every app's recorder has flushed its spool.
 atexit.register(shutil.rmtree, _STORE_DIR, ignore_errors=True)
 
@@ -44,3 +51,20 @@ def _menu_snapshots(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     the working tree's ``var/``, and never a copy another test left under the same file name."""
     monkeypatch.setenv("MENU_SNAPSHOT_DIR", str(tmp_path_factory.mktemp("menu-snapshots")))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _close_recorders(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The recorders started during the test (by ``create_app``'s store, on its first call) are closed
+    after it; one started again by a later test (a module's app) is closed after that one too."""
+    started: dict[int, Recorder] = {}
+    start = Recorder.start
+
+    def tracked(recorder: Recorder) -> None:
+        start(recorder)
+        started[id(recorder)] = recorder
+
+    monkeypatch.setattr(Recorder, "start", tracked)
+    yield
+    for recorder in started.values():
+        recorder.close()
