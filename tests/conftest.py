@@ -7,8 +7,8 @@ tests that are not about the store (``tests/store`` turns it on where durability
 
 Every recorder a test starts (an app that recorded a call) is closed when the test ends: what it
 spooled is forwarded then, and its forwarder thread stops. Left open, each kept a thread polling
-the shared spool folder for the rest of the session, and all of them flushed over that folder at
-exit, each through every other's file, long after pytest had printed its summary.
+the shared spool folder for the rest of the session (99 of them by the end of ``tests/web`` and
+``tests/console``), and each flushed over that folder again at exit.
 
 The repository root goes on the path (``--import-mode=importlib`` puts nothing there), so every test
 folder imports the one server launcher, ``benchmarks.harness.serving``, and ``tests/`` goes on it
