@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import checkout  # the sibling module, importable however the script is started
 
 from ivr.call.checks import check_menu
 from ivr.menu.validator import validate
@@ -271,19 +274,6 @@ def _timed_elsewhere(worktree: Path, path: Path) -> tuple[float, float]:
     return float(seconds), float(cpu)
 
 
-@contextmanager
-def checkout(ref: str) -> Iterator[Path]:
-    """A temporary detached worktree of ``ref`` (removed after), to time the code before a change."""
-    folder = Path(tempfile.mkdtemp(prefix="ivr-config-scale-before-"))
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), ref], check=True,
-                   capture_output=True)  # fmt: skip
-    try:
-        yield folder
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def path_coverage_seconds(path: Path, budget: float) -> float | str:
     """The wall time of ``ivr paths`` (path coverage through the simulator) on ``path``.
     Run as the CLI (``--menu``, ``--budget``), so interpreter start-up is included; a run that
@@ -391,7 +381,7 @@ def _maybe_checkout(ref: str | None) -> Iterator[Path | None]:
     if ref is None:
         yield None
     else:
-        with checkout(ref) as folder:
+        with checkout(ref, prefix="ivr-config-scale-before-") as folder:
             yield folder
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -194,6 +195,19 @@ def gunicorn(app: str, env: dict[str, str], *, pythonpath: Path | None = None) -
         print(f"gunicorn's log is kept in {log}", file=sys.stderr)
         raise
     log.unlink(missing_ok=True)
+
+
+@contextmanager
+def checkout(ref: str, prefix: str = "ivr-bench-before-") -> Iterator[Path]:
+    """A temporary detached worktree of ``ref`` (removed after), to measure the code before a change."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), ref], check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- the request mix ---------------------------------------------------------------------------

@@ -45,9 +45,7 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,6 +62,7 @@ from harness import (  # the sibling module, importable however the script is st
     WORKERS,
     Server,
     WrkResult,
+    checkout,
     cpu_seconds,
     gunicorn,
     machine,
@@ -130,19 +129,6 @@ def postgres() -> Iterator[Callable[[], str]]:
         yield fresh
     finally:
         local.close()
-
-
-@contextmanager
-def checkout(ref: str) -> Iterator[Path]:
-    """A temporary detached worktree of ``ref`` (removed after), to serve the code before a change."""
-    folder = Path(tempfile.mkdtemp(prefix="ivr-bench-before-"))
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), ref], check=True,
-                   capture_output=True)  # fmt: skip
-    try:
-        yield folder
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def store_env(store: str, folder: Path, pg: Callable[[], str] | None) -> dict[str, str]:
