@@ -148,19 +148,8 @@ class Forwarder:
         """Forward the rest of a file nobody writes any more, then delete it. A retired file is
         unlocked, so another adopter (a worker, ``ivr calls``) may forward and delete it first: its
         records are then in the database (ingest is idempotent), and a vanished file is done."""
-        start = self._offsets.pop(path, None)
-        offset = spool.checkpoint(path) if start is None else start
-        count = 0
-        while True:
-            try:
-                lines = spool.read_from(path, offset)
-            except FileNotFoundError:
-                return count
-            if not lines.records:
-                break
-            count += self._ingest(lines.records)
-            offset = lines.end
-            spool.save_checkpoint(path, offset)
+        count = self._follow(path)
+        del self._offsets[path]
         spool.remove(path)
         return count
 

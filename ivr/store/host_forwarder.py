@@ -74,7 +74,7 @@ def ensure_running(settings: StoreSettings) -> bool:
     """Start the host's forwarder for ``settings.spool_dir`` unless one runs; True if one was started."""
     if running_pid(settings.spool_dir) is not None:
         return False
-    values = {k: str(v) for k, v in asdict(settings).items()}
+    values = {**asdict(settings), "spool_dir": str(settings.spool_dir)}  # the rest is JSON as it is
     package_root = str(Path(ivr.__file__).resolve().parents[1])  # the same code as this worker's
     python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
     subprocess.Popen(
@@ -89,15 +89,7 @@ def ensure_running(settings: StoreSettings) -> bool:
 
 def _settings_from_env() -> StoreSettings:
     raw: dict[str, Any] = json.loads(os.environ.pop(ENV))
-    return StoreSettings(
-        database_url=raw["database_url"],
-        spool_dir=Path(raw["spool_dir"]),
-        spool_sync=raw.get("spool_sync") == "True",
-        forward_interval=float(raw.get("forward_interval", 0.25)),
-        notify_url=raw.get("notify_url", ""),
-        notify_secret=raw.get("notify_secret", ""),
-        forwarder="process",
-    )
+    return StoreSettings(**{**raw, "spool_dir": Path(raw["spool_dir"])})
 
 
 def serve(settings: StoreSettings, *, idle_exit_s: float = IDLE_EXIT_S, nice: int = NICE) -> int:

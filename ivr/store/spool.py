@@ -19,7 +19,7 @@ the database and retries until it succeeds.
 * The owning process holds an exclusive ``flock`` on its file for its lifetime. The kernel drops
   the lock when the process dies (SIGKILL, OOM), and any other process of the service then *adopts*
   the file: forwards what is left and deletes it. A line cut short by a crash was never
-  acknowledged (the answer is sent only after ``append``) and is skipped.
+  acknowledged (the answer is sent only after ``write`` returns) and is skipped.
 * Forwarding is idempotent (event ids are made here), so a record forwarded twice (after a crash
   between the insert and the checkpoint, or by two adopters) is stored once.
 """
@@ -95,8 +95,6 @@ class SpoolWriter:
             self._sync_upto(mine)
         if full:
             self._rotate()
-
-    append = write  # the name the CLI and tests use
 
     def _sync_upto(self, mine: int) -> None:
         """Group commit: one ``fdatasync`` covers every record written before it started. A thread
