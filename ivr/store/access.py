@@ -7,12 +7,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from ivr.store import migrate
-from ivr.store.database import is_sqlite, open_engine
+from ivr.store.database import open_engine
 from ivr.store.forwarder import drain_orphans
+from ivr.store.migrate import SchemaMissing
 
-
-class SchemaMissing(RuntimeError):
-    """The database has not been upgraded to this version's schema."""
+__all__ = ["SchemaMissing", "open_for_reading"]
 
 
 def open_for_reading(database_url: str, spool_dir: Path | None = None) -> Engine:
@@ -21,12 +20,7 @@ def open_for_reading(database_url: str, spool_dir: Path | None = None) -> Engine
     SQLite is upgraded on the spot (as the service does on start); PostgreSQL must have been
     upgraded with ``ivr db upgrade``."""
     engine = open_engine(database_url)
-    if is_sqlite(database_url):
-        migrate.upgrade(engine)
-    else:
-        current, head = migrate.current_revision(engine), migrate.head_revision()
-        if current != head:
-            raise SchemaMissing(f"the database schema is at {current or 'nothing'}, not {head}: run `ivr db upgrade`")
+    migrate.ensure_schema(engine)
     if spool_dir is not None:
         drain_orphans(engine, spool_dir)
     return engine

@@ -112,7 +112,7 @@ def serve(settings: StoreSettings, *, idle_exit_s: float = IDLE_EXIT_S, nice: in
         os.nice(nice)
     engine = open_engine(settings.database_url)
     forwarder = Forwarder(engine, directory, follow_live=True, interval=settings.forward_interval,
-                          ready=ready_check(engine, settings.database_url))  # fmt: skip
+                          ready=ready_check(engine))  # fmt: skip
     notifier = None
     if settings.notify_url:
         from ivr.store.notify import Notifier

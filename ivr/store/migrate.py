@@ -20,9 +20,9 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# Alembic is imported by the functions that use it: a web worker imports this module to make its
-# ready check but never migrates in process mode (the host's forwarder does), and alembic was
-# 0.2-0.3 s of every worker's boot (python -X importtime).
+# Alembic is imported by the functions that use it: a web worker imports this module at boot to
+# make its ready check, and migrates (if ever) only when it forwards; alembic was 0.2-0.3 s of
+# every worker's boot (python -X importtime).
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_LOCK_KEY = 0x1D12_5707  # pg_advisory_xact_lock key of the migrations (env.py)
@@ -78,22 +78,30 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
-def ready_check(engine: Engine, url: str) -> Callable[[], None]:
-    """What a forwarder calls before each pass: the schema must be at the head revision before
-    anything is forwarded. SQLite is upgraded here (one file, one host); PostgreSQL is upgraded
-    deliberately with ``ivr db upgrade``, and until then this raises (the pass is retried)."""
+class SchemaMissing(RuntimeError):
+    """The database has not been upgraded to this version's schema."""
+
+
+def ensure_schema(engine: Engine) -> None:
+    """The schema at the head revision: SQLite is upgraded on the spot (one file, one host);
+    PostgreSQL must have been upgraded deliberately with ``ivr db upgrade``, else this raises."""
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaMissing(f"the database schema is at {current or 'nothing'}, not {head}: run `ivr db upgrade`")
+
+
+def ready_check(engine: Engine) -> Callable[[], None]:
+    """What a forwarder calls before each pass: ``ensure_schema`` until it has succeeded once
+    (until then it raises, and the pass is retried)."""
     done = False
 
     def ready() -> None:
         nonlocal done
-        if done:
-            return
-        if engine.dialect.name == "sqlite":
-            upgrade(engine)
-        else:
-            current, head = current_revision(engine), head_revision()
-            if current != head:
-                raise RuntimeError(f"the database schema is at {current or 'nothing'}, not {head}: run ivr db upgrade")
-        done = True
+        if not done:
+            ensure_schema(engine)
+            done = True
 
     return ready

@@ -93,7 +93,7 @@ class Recorder:
             self.writer = SpoolWriter(self.settings.spool_dir, sync=self.settings.spool_sync)
             self.forwarder = Forwarder(
                 self.engine, self.settings.spool_dir, own=self.writer, interval=self.settings.forward_interval,
-                ready=migrate.ready_check(self.engine, self.url), take_unspooled=self._take_unspooled,
+                ready=migrate.ready_check(self.engine), take_unspooled=self._take_unspooled,
             )  # fmt: skip
             if self.settings.forwarder == "thread":
                 self.forwarder.start()
