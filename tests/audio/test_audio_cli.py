@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from audio_support import keep_first_utterances
 
-import ivr.call.utterances
 from ivr.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,8 +16,7 @@ EXAMPLE = str(ROOT / "menus" / "examples" / "minimal.yaml")
 @pytest.fixture(autouse=True)
 def few_prompts(monkeypatch):
     """The menu's first six texts (both languages) rather than all 116: the suite stays fast."""
-    every = ivr.call.utterances.all_utterances
-    monkeypatch.setattr(ivr.call.utterances, "all_utterances", lambda tree: every(tree)[:6])
+    keep_first_utterances(monkeypatch, 6)
 
 
 def test_check_fails_before_a_build_then_build_then_check_passes(tmp_path, capsys):

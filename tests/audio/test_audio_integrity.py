@@ -16,9 +16,9 @@ from xml.etree import ElementTree
 
 import pytest
 import requests
+from audio_support import keep_first_utterances
 from werkzeug.serving import make_server
 
-import ivr.call.utterances
 from ivr.audio.integrity import wav_is_whole
 from ivr.cli import main
 from ivr.simulator import validate_twiml
@@ -31,8 +31,7 @@ EXAMPLE = str(ROOT / "menus" / "examples" / "minimal.yaml")
 @pytest.fixture(autouse=True)
 def few_prompts(monkeypatch):
     """Four texts of the example menu (plus the welcome the limits measure): the test stays fast."""
-    every = ivr.call.utterances.all_utterances
-    monkeypatch.setattr(ivr.call.utterances, "all_utterances", lambda tree: every(tree)[:4])
+    keep_first_utterances(monkeypatch, 4)
 
 
 @pytest.fixture()
