@@ -248,8 +248,9 @@ def webhook_mix(menu: Path = MENU, calls: int = 60, seed: int = 7, token: str = 
 
     Each call: the incoming webhook, the language choice (mostly a key, sometimes silence), a few
     menu key presses or utterances, an info node, silence or a wrong key now and then, then a
-    transfer with its dial outcome. About one request in twelve is bad input a caller or a
-    scanner could send (garbage digits, unknown nodes or languages, broken counters and trails).
+    transfer with its dial outcome, and the status callback at its end. About one request in
+    twelve is bad input a caller or a scanner could send (garbage digits, unknown nodes or
+    languages, broken counters and trails).
     Every call has its own CallSid, as on a real line.
     """
     tree = load_tree(menu)
@@ -309,7 +310,13 @@ def webhook_mix(menu: Path = MENU, calls: int = 60, seed: int = 7, token: str = 
         if rng.random() < 0.6:
             path, query, extra = rng.choice(_BAD_INPUT)
             call.add("bad input", path.format(menu=tree.main_menu), query, extra)
+        # the number's status callback, once the call is over (answered 204, no TwiML)
+        ended = {"CallStatus": "completed", "CallDuration": str(rng.randint(20, 400))}
+        call.add(STATUS_CALLBACK, "/voice/status", {}, ended)
     return mix
+
+
+STATUS_CALLBACK = "status callback"
 
 
 _BAD_INPUT: list[tuple[str, dict[str, str], dict[str, str]]] = [

@@ -15,6 +15,6 @@ from benchmarks.webhooks import check_answers
 def test_the_webhook_mix_of_the_shipped_menu_is_answered_with_valid_twiml():
     mix = webhook_mix(MENU, calls=20)
     kinds = {hook.kind for hook in mix}
-    assert {"incoming", "key press", "info node", "transfer", "dial outcome"} <= kinds
+    assert {"incoming", "key press", "info node", "transfer", "dial outcome", "status callback"} <= kinds
     assert len({hook.body.split("CallSid=")[1].split("&")[0] for hook in mix}) == 20  # one CallSid a call
     check_answers(mix, MENU, ROOT / "audio")  # raises SystemExit on a non-200 or invalid TwiML

@@ -15,15 +15,27 @@ The journey is kept in two parts: ``journey`` (the nodes and tallies, no times) 
 (seconds since the start, one per node entered). Calls that went the same way have the same
 ``journey``, so a reader decodes each distinct journey once and keeps only the timings per call.
 
-A digest is a function of the call's events only, so it is simply made again whenever the call
-changes: ``ingest`` refreshes the digests of the calls a batch touched, in the same transaction,
-and the upgrade that added digests made them for the calls already stored. A call's ingest holds
-the call's row (it touches ``updated_at`` first), so two hosts forwarding one call take turns and
-the later digest sees both hosts' events. ``freshen`` remakes any digest whose
-``source_updated_at`` is not the call's ``updated_at`` (rows written around ``ingest``); a report
-runs it when the counts of calls and digests in its period differ. A change to what a digest holds
-(this module's ``summary``) must come with a migration that remakes them (``freshen`` after clearing
-the table), or old calls keep the old meaning.
+A digest is a function of the call's events only, so it is simply made again from them. When:
+
+* ``ingest`` makes it, in the batch's transaction, once the call has **ended** (Twilio's status
+  callback), and from then on whenever the call changes (a recording reported after the hang-up).
+  A call in progress has no digest: remaking it at every webhook read each call's events again
+  and again (a call of nine webhooks forwarded in nine batches read about 45 events to keep one
+  digest), which was a third of the forwarder's CPU under load (docs/performance.md);
+* a call that already has one (made by a report or by ``settle_quiet`` while it was in progress)
+  is kept fresh by every ``ingest`` that touches it, so a digest that exists is never behind;
+* ``settle_quiet``, which the forwarder runs every minute, makes the digests of calls that went
+  quiet without an end (a number whose status callback is not set: nothing else would ever end
+  them);
+* a report makes the missing ones of its period first (``missing``, then ``freshen``): the calls
+  in progress, a handful at any moment.
+
+A call's ingest holds the call's row (it touches ``updated_at`` first), so two hosts forwarding
+one call take turns and the later digest sees both hosts' events. ``freshen`` remakes any digest
+whose ``source_updated_at`` is not the call's ``updated_at`` (rows written around ``ingest``).
+The upgrade that added digests made them for the calls already stored. A change to what a digest
+holds (this module's ``summary``) must come with a migration that remakes them (``freshen`` after
+clearing the table), or old calls keep the old meaning.
 """
 
 from __future__ import annotations
@@ -32,7 +44,7 @@ import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select
@@ -42,6 +54,11 @@ from ivr.store.upsert import insert_for
 
 #: Event kinds the digest counts per node (entries are in ``path``).
 TALLIED = frozenset({"no_input", "fallback", "input", "dial", "transfer", "closed"})
+#: How long a call with no end must have been quiet before ``settle_quiet`` digests it, and how far
+#: back it looks: Twilio ends a call after 4 hours unless told otherwise (``timeLimit``,
+#: https://www.twilio.com/docs/voice/twiml/dial#timelimit), so an older call is not in progress.
+QUIET = timedelta(seconds=60)
+LONGEST_CALL = timedelta(hours=4, minutes=30)
 CHUNK = 500  # call ids per IN (...) list: well inside SQLite's and PostgreSQL's parameter limits
 
 Tally = tuple[str, "str | None", "str | None", bool, "str | None", "str | None", int]
@@ -77,6 +94,34 @@ def refresh(connection: Connection, call_sids: Collection[str]) -> int:
             )
             written += len(rows)
     return written
+
+
+def settled(connection: Connection, call_sids: Collection[str]) -> list[str]:
+    """Of ``call_sids``, the calls whose digests ``ingest`` keeps: those that ended, and those that
+    already have a digest (see the module's docstring)."""
+    kept: list[str] = []
+    sids = list(call_sids)
+    for start in range(0, len(sids), CHUNK):
+        query = (
+            select(calls.c.call_sid)
+            .select_from(calls.outerjoin(call_digests, call_digests.c.call_sid == calls.c.call_sid))
+            .where(calls.c.call_sid.in_(sids[start : start + CHUNK]))
+            .where(or_(calls.c.ended_at.is_not(None), call_digests.c.call_sid.is_not(None)))
+        )
+        kept.extend(connection.execute(query).scalars())
+    return kept
+
+
+def settle_quiet(connection: Connection, now: datetime) -> int:
+    """Make the missing or stale digests of the calls that started within ``LONGEST_CALL`` of
+    ``now`` and have had no webhook for ``QUIET``; returns how many were made."""
+    quiet = (
+        select(calls.c.call_sid)
+        .select_from(calls.outerjoin(call_digests, call_digests.c.call_sid == calls.c.call_sid))
+        .where(calls.c.started_at >= now - LONGEST_CALL, calls.c.updated_at <= now - QUIET)
+        .where(or_(call_digests.c.call_sid.is_(None), call_digests.c.source_updated_at != calls.c.updated_at))
+    )
+    return refresh(connection, connection.execute(quiet).scalars().all())
 
 
 def freshen(connection: Connection, since: datetime | None = None, until: datetime | None = None) -> int:
@@ -158,29 +203,43 @@ def _made(connection: Connection, sids: list[str]) -> list[dict[str, Any]]:
 def summary(journey: Iterable[Any]) -> dict[str, Any]:
     """The digest's columns for one call's events, in order (rows with ``kind``, ``at``, ``node``,
     ``language``, ``input_mode``, ``choice``, ``hotline``, ``status``); ``chosen_language`` is the
-    last language chosen, if any."""
-    journey = list(journey)
-    kinds = {event.kind for event in journey}
-    origin = next((event.at for event in journey if event.kind == "start"), journey[0].at if journey else None)
-    entered = [event for event in journey if event.kind == "enter"]
-    tallies: Counter[tuple[Any, ...]] = Counter(
-        (e.kind, e.node, e.input_mode, e.kind == "input" and e.choice is None, e.hotline, e.status)
-        for e in journey
-        if e.kind in TALLIED
-    )
-    chosen = [event.language for event in journey if event.kind == "language" and event.language]
+    last language chosen, if any. One pass: the forwarder makes a digest for every call that ends."""
+    first_at = origin = chosen = None
+    path: list[str] = []
+    stamps: list[datetime] = []
+    tallies: Counter[tuple[Any, ...]] = Counter()
+    kinds: set[str] = set()
+    message = completed = False
+    for e in journey:
+        kind = e.kind
+        kinds.add(kind)
+        if first_at is None:
+            first_at = e.at
+        if kind == "enter":
+            path.append(e.node)
+            stamps.append(e.at)
+            continue
+        if kind in TALLIED:
+            tallies[(kind, e.node, e.input_mode, kind == "input" and e.choice is None, e.hotline, e.status)] += 1
+        if kind == "start":
+            origin = origin or e.at
+        elif kind == "language":
+            chosen = e.language or chosen
+        elif kind == "recorded" or (kind == "message" and e.status == "completed"):
+            # a recording the line kept: Twilio reports "absent" for a recording with no audio (the
+            # caller stayed silent), which is not a message left
+            message = True
+        elif kind == "dial" and e.status == "completed":
+            completed = True
+    origin = origin or first_at
     return {
-        "chosen_language": chosen[-1] if chosen else None,
-        # a recording the line kept: Twilio reports "absent" for a recording with no audio (the caller
-        # stayed silent), which is not a message left
-        "has_message": int(any(e.kind == "recorded" or (e.kind == "message" and e.status == "completed")
-                               for e in journey)),
-        "has_completed": int(any(e.kind == "dial" and e.status == "completed" for e in journey)),
+        "chosen_language": chosen,
+        "has_message": int(message),
+        "has_completed": int(completed),
         "has_transfer": int("transfer" in kinds),
         "reached_hotline": int(bool(kinds & {"transfer", "closed", "record"})),
-        "journey": _json({"path": [e.node for e in entered],
-                          "tallies": [[*key, n] for key, n in sorted(tallies.items(), key=repr)]}),
-        "timings": _json([round((e.at - origin).total_seconds(), 3) for e in entered]),
+        "journey": _json({"path": path, "tallies": [[*key, n] for key, n in sorted(tallies.items(), key=repr)]}),
+        "timings": _json([round((at - origin).total_seconds(), 3) for at in stamps]),
     }
 
 

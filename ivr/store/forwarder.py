@@ -8,7 +8,9 @@ A ``Forwarder`` forwards one spool folder, pass after pass:
   ever appended to in whole lines, so what it holds up to its last newline can be forwarded while
   its writer goes on;
 * the files nobody holds any more (a worker that died, a file its writer retired): adopted
-  (``ivr.store.spool.adopted``), forwarded to the end and deleted.
+  (``ivr.store.spool.adopted``), forwarded to the end and deleted;
+* every ``settle_every`` seconds, the digests of calls that went quiet without an end
+  (``ivr.store.digest.settle_quiet``).
 
 A failed batch (database down, locked, slow) is logged and retried with back-off; the spool keeps
 it meanwhile, so webhooks go on being answered and acknowledged. Forwarding is idempotent, so two
@@ -22,12 +24,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from ivr.store import spool
+from ivr.store import digest, spool
 from ivr.store.ingest import ingest
 
 log = logging.getLogger("ivr.store")
@@ -45,6 +48,8 @@ class Forwarder:
         interval: float = 0.25,
         ready: Callable[[], None] = lambda: None,
         take_unspooled: Callable[[], list[dict[str, Any]]] = list,
+        settle_every: float = 60.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
         self.engine = engine
         self.directory = directory
@@ -53,6 +58,9 @@ class Forwarder:
         self.interval = interval
         self.ready = ready  # raises until the schema is there (migrated or checked)
         self.take_unspooled = take_unspooled
+        self.settle_every = settle_every
+        self.clock = clock
+        self._settled_at: float | None = None  # time.monotonic() of the last settle_quiet
         self._offsets: dict[Path, int] = {}  # bytes forwarded, per file followed (a checkpoint's in-memory copy)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -117,6 +125,7 @@ class Forwarder:
                 del self._offsets[gone]
             self.live_files = live
             self.forwarded += count
+            self._settle()
             return count
 
     def retire(self) -> None:
@@ -152,6 +161,16 @@ class Forwarder:
         del self._offsets[path]
         spool.remove(path)
         return count
+
+    def _settle(self) -> None:
+        started = time.monotonic()
+        if self._settled_at is not None and started - self._settled_at < self.settle_every:
+            return
+        with self.engine.begin() as connection:
+            made = digest.settle_quiet(connection, self.clock())
+        self._settled_at = started
+        if made:
+            log.info("store: made the digests of %d calls that went quiet without an end", made)
 
     def _ingest(self, records: list[dict[str, Any]]) -> int:
         with self.engine.begin() as connection:

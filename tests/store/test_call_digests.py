@@ -1,4 +1,4 @@
-"""Call digests (``ivr.store.digest``): the report's one row per call, kept as events arrive.
+"""Call digests (``ivr.store.digest``): the report's one row per call, made when a call ends.
 
 Each test runs on SQLite and on a real PostgreSQL server (``database_url``) unless it is about the
 SQLite file itself.
@@ -7,13 +7,15 @@ SQLite file itself.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 from store_support import ROOT, SUNDAY_MORNING, TUESDAY_NOON, cli, cli_json, flush, simulator, store_app
 
 from ivr.store import digest
 from ivr.store.database import open_engine
+from ivr.store.forwarder import Forwarder
+from ivr.store.ingest import ingest
 from ivr.store.migrate import upgrade
 from ivr.store.schema import call_digests, calls, events
 
@@ -88,3 +90,57 @@ def test_an_upgrade_makes_the_digests_of_the_calls_already_stored(tmp_path):
         (journey,) = list(digest.journeys(connection, (at, at, datetime(2026, 12, 2, tzinfo=UTC))))
     engine.dispose()
     assert journey.path == ("welcome", "main") and journey.calls == 1 and journey.later
+
+
+def _webhook(n: int, sid: str, at: datetime, *events: dict) -> dict:
+    """One webhook's record as the recorder spools it."""
+    return {"id": f"R{sid}{n:04d}", "call": sid, "at": at.isoformat(), "ns": n, "events": list(events)}
+
+
+def _digested(engine) -> dict[str, list[str]]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(call_digests.c.call_sid, call_digests.c.journey)).all()
+    return {sid: json.loads(journey)["path"] for sid, journey in rows}
+
+
+def test_a_call_is_digested_once_it_ends_and_kept_fresh_after(database_url):
+    """Remaking a digest at every webhook read each call's events again and again (a third of the
+    forwarder's CPU); a call in progress waits for its end, or for a report, which makes it."""
+    engine = open_engine(database_url)
+    upgrade(engine)
+    t = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
+    start = {"kind": "start", "node": "welcome", "language": "zh-CN", "from_number": "+8613800000001"}
+    with engine.begin() as connection:
+        ingest(connection, [_webhook(1, "CA1", t, start, {"kind": "enter", "node": "welcome"})], now=t)
+        ingest(connection, [_webhook(2, "CA1", t, {"kind": "enter", "node": "main"})], now=t)
+    assert _digested(engine) == {}  # in progress
+    with engine.begin() as connection:
+        ingest(connection, [_webhook(3, "CA1", t, {"kind": "end", "status": "completed", "duration_s": 30})], now=t)
+    assert _digested(engine) == {"CA1": ["welcome", "main"]}
+    with engine.begin() as connection:  # a recording reported after the hang-up: the digest follows
+        late = {"kind": "message", "node": "main", "status": "completed", "value": "https://api.twilio.com/r.wav",
+                "recording_sid": "RE1", "duration_s": 12}  # fmt: skip
+        ingest(connection, [_webhook(4, "CA1", t, late)], now=t)
+        (has_message,) = connection.execute(select(call_digests.c.has_message)).one()
+    engine.dispose()
+    assert has_message == 1
+
+
+def test_a_call_that_never_ends_is_digested_once_it_has_been_quiet_a_minute(database_url, tmp_path):
+    """A number whose status callback is not set never sends an end: the forwarder's settle pass
+    digests such a call after it went quiet, and only then."""
+    engine = open_engine(database_url)
+    upgrade(engine)
+    t = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        ingest(connection, [_webhook(1, "CA2", t, {"kind": "start", "node": "welcome"},
+                                     {"kind": "enter", "node": "welcome"})], now=t)  # fmt: skip
+    clock = [t + timedelta(seconds=30)]
+    (tmp_path / "spool").mkdir()
+    forwarder = Forwarder(engine, tmp_path / "spool", clock=lambda: clock[0], settle_every=0)
+    forwarder.flush()
+    assert _digested(engine) == {}  # 30 s of silence: the caller may still be listening
+    clock[0] = t + digest.QUIET + timedelta(seconds=1)
+    forwarder.flush()
+    assert _digested(engine) == {"CA2": ["welcome"]}
+    engine.dispose()
