@@ -103,8 +103,7 @@ def settled(connection: Connection, call_sids: Collection[str]) -> list[str]:
     sids = list(call_sids)
     for start in range(0, len(sids), CHUNK):
         query = (
-            select(calls.c.call_sid)
-            .select_from(calls.outerjoin(call_digests, call_digests.c.call_sid == calls.c.call_sid))
+            _with_digests(select(calls.c.call_sid))
             .where(calls.c.call_sid.in_(sids[start : start + CHUNK]))
             .where(or_(calls.c.ended_at.is_not(None), call_digests.c.call_sid.is_not(None)))
         )
@@ -115,26 +114,29 @@ def settled(connection: Connection, call_sids: Collection[str]) -> list[str]:
 def settle_quiet(connection: Connection, now: datetime) -> int:
     """Make the missing or stale digests of the calls that started within ``LONGEST_CALL`` of
     ``now`` and have had no webhook for ``QUIET``; returns how many were made."""
-    quiet = (
-        select(calls.c.call_sid)
-        .select_from(calls.outerjoin(call_digests, call_digests.c.call_sid == calls.c.call_sid))
-        .where(calls.c.started_at >= now - LONGEST_CALL, calls.c.updated_at <= now - QUIET)
-        .where(or_(call_digests.c.call_sid.is_(None), call_digests.c.source_updated_at != calls.c.updated_at))
-    )
+    quiet = _stale().where(calls.c.started_at >= now - LONGEST_CALL, calls.c.updated_at <= now - QUIET)
     return refresh(connection, connection.execute(quiet).scalars().all())
 
 
 def freshen(connection: Connection, since: datetime | None = None, until: datetime | None = None) -> int:
     """Make the digests that are missing or stale (of the calls that started in [since, until), or of
     all calls): after an upgrade from a store without digests, or rows written around ``ingest``."""
-    stale = (
-        select(calls.c.call_sid)
-        .select_from(calls.outerjoin(call_digests, call_digests.c.call_sid == calls.c.call_sid))
-        .where(or_(call_digests.c.call_sid.is_(None), call_digests.c.source_updated_at != calls.c.updated_at))
-    )
+    stale = _stale()
     if since is not None and until is not None:
         stale = stale.where(calls.c.started_at >= since, calls.c.started_at < until)
     return refresh(connection, connection.execute(stale).scalars().all())
+
+
+def _with_digests(query: Any) -> Any:
+    """``query`` over the calls, each with its digest's row if it has one."""
+    return query.select_from(calls.outerjoin(call_digests, call_digests.c.call_sid == calls.c.call_sid))
+
+
+def _stale() -> Any:
+    """The calls whose digest is missing or older than the call's last change."""
+    return _with_digests(select(calls.c.call_sid)).where(
+        or_(call_digests.c.call_sid.is_(None), call_digests.c.source_updated_at != calls.c.updated_at)
+    )
 
 
 def missing(connection: Connection, since: datetime, until: datetime) -> bool:

@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, and_, bindparam, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from ivr.store import digest
 from ivr.store.schema import calls, events, messages
 from ivr.store.upsert import insert_for
 
-#: What each event of a record gives its row, as the recorder names it (``detail`` is made apart).
 _MADE_HERE = ("id", "call_sid", "at", "received_ns", "seq", "detail")
+#: What each event of a record gives its row, as the recorder names it (``detail`` is made apart).
 EVENT_FIELDS = tuple(c.name for c in events.columns if c.name not in _MADE_HERE)
 EVENT_ORDER = ("id", "call_sid", "at", "received_ns", "seq", *EVENT_FIELDS, "detail")
 
@@ -114,7 +114,7 @@ def ingest(connection: Connection, records: Iterable[Mapping[str, Any]], now: da
             insert_for(connection, messages).on_conflict_do_nothing(index_elements=[messages.c.recording_sid]),
             new_messages,
         )
-    connection.exec_driver_sql(_events_insert(connection.dialect), event_rows)
+    connection.exec_driver_sql(_events_insert(connection.dialect.paramstyle), event_rows)
     digest.refresh(connection, digest.settled(connection, touched))
     return len(event_rows)
 
@@ -134,13 +134,13 @@ def _bind(connection: Connection, column: Any) -> Callable[[Any], Any]:
 
 
 @functools.cache
-def _events_insert(dialect: Dialect) -> str:
+def _events_insert(paramstyle: str) -> str:
     """The events ``INSERT ... ON CONFLICT (id) DO NOTHING`` in the driver's own placeholders.
 
     The events are most of what a batch writes (two or three a webhook), and SQLAlchemy's
     per-row parameter processing for them cost about as much as SQLite's own work; the rows are
     made as tuples in this column order and go to the driver's ``executemany`` as they are."""
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    marker = "?" if paramstyle == "qmark" else "%s"  # sqlite3: qmark; psycopg: format/pyformat
     names = ", ".join(EVENT_ORDER)
     marks = ", ".join([marker] * len(EVENT_ORDER))
     return f"INSERT INTO {events.name} ({names}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"
