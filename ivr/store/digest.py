@@ -40,17 +40,18 @@ clearing the table), or old calls keep the old meaning.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select
 
 from ivr.store.schema import call_digests, calls, events
-from ivr.store.upsert import insert_for
+from ivr.store.upsert import insert_in
 
 #: Event kinds the digest counts per node (entries are in ``path``).
 TALLIED = frozenset({"no_input", "fallback", "input", "dial", "transfer", "closed"})
@@ -87,11 +88,7 @@ def refresh(connection: Connection, call_sids: Collection[str]) -> int:
     for start in range(0, len(sids), CHUNK):
         rows = _made(connection, sids[start : start + CHUNK])
         if rows:
-            statement = insert_for(connection, call_digests)
-            columns = {c.name: statement.excluded[c.name] for c in call_digests.columns if c.name != "call_sid"}
-            connection.execute(
-                statement.on_conflict_do_update(index_elements=[call_digests.c.call_sid], set_=columns), rows
-            )
+            connection.execute(_statements(connection.dialect.name).upsert, rows)
             written += len(rows)
     return written
 
@@ -101,13 +98,9 @@ def settled(connection: Connection, call_sids: Collection[str]) -> list[str]:
     already have a digest (see the module's docstring)."""
     kept: list[str] = []
     sids = list(call_sids)
+    query = _statements(connection.dialect.name).settled
     for start in range(0, len(sids), CHUNK):
-        query = (
-            _with_digests(select(calls.c.call_sid))
-            .where(calls.c.call_sid.in_(sids[start : start + CHUNK]))
-            .where(or_(calls.c.ended_at.is_not(None), call_digests.c.call_sid.is_not(None)))
-        )
-        kept.extend(connection.execute(query).scalars())
+        kept.extend(connection.execute(query, {"sids": sids[start : start + CHUNK]}).scalars())
     return kept
 
 
@@ -177,19 +170,45 @@ def _later(middle: datetime) -> Any:
     return case((call_digests.c.started_at >= middle, 1), else_=0)
 
 
+class _Statements(NamedTuple):
+    upsert: Any
+    settled: Any
+    parties: Any
+    events: Any
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    """The statements ``ingest`` runs for every batch, built once per dialect (the ``IN`` lists
+    are expanding parameters): building an ``ON CONFLICT`` upsert and its column proxies anew
+    cost the forwarder more than running it."""
+    statement = insert_in(dialect, call_digests)
+    columns = {c.name: statement.excluded[c.name] for c in call_digests.columns if c.name != "call_sid"}
+    sids = bindparam("sids", expanding=True)
+    return _Statements(
+        upsert=statement.on_conflict_do_update(index_elements=[call_digests.c.call_sid], set_=columns),
+        settled=_with_digests(select(calls.c.call_sid))
+        .where(calls.c.call_sid.in_(sids))
+        .where(or_(calls.c.ended_at.is_not(None), call_digests.c.call_sid.is_not(None))),
+        parties=select(calls.c.call_sid, calls.c.updated_at, calls.c.started_at, calls.c.language).where(
+            calls.c.call_sid.in_(sids)
+        ),
+        events=select(events.c.call_sid, events.c.at, events.c.kind, events.c.node, events.c.language,
+                      events.c.input_mode, events.c.choice, events.c.hotline, events.c.status)
+        .where(events.c.call_sid.in_(sids))
+        .order_by(events.c.call_sid, events.c.received_ns, events.c.seq),
+    )  # fmt: skip
+
+
 def _made(connection: Connection, sids: list[str]) -> list[dict[str, Any]]:
     """Digest rows for ``sids`` (at most ``CHUNK``), from their events."""
-    known = select(calls.c.call_sid, calls.c.updated_at, calls.c.started_at, calls.c.language)
-    parties = {row.call_sid: row for row in connection.execute(known.where(calls.c.call_sid.in_(sids)))}
+    statements = _statements(connection.dialect.name)
+    wanted = {"sids": sids}
+    parties = {row.call_sid: row for row in connection.execute(statements.parties, wanted)}
     # calls.updated_at is read before the events: see the module's docstring
-    query = (
-        select(events.c.call_sid, events.c.at, events.c.kind, events.c.node, events.c.language,
-               events.c.input_mode, events.c.choice, events.c.hotline, events.c.status)
-        .where(events.c.call_sid.in_(sids))
-        .order_by(events.c.call_sid, events.c.received_ns, events.c.seq)
-    )
+    query, params = statements.events, wanted
     by_call: dict[str, list[Any]] = {sid: [] for sid in parties}
-    for event in connection.execute(query):
+    for event in connection.execute(query, params):
         by_call.setdefault(event.call_sid, []).append(event)
     rows = []
     for sid, journey in by_call.items():

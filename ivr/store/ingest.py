@@ -15,13 +15,13 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from ivr.store import digest
 from ivr.store.schema import calls, events, messages
-from ivr.store.upsert import insert_for
+from ivr.store.upsert import insert_in
 
 _MADE_HERE = ("id", "call_sid", "at", "received_ns", "seq", "detail")
 #: What each event of a record gives its row, as the recorder names it (``detail`` is made apart).
@@ -62,61 +62,66 @@ def ingest(connection: Connection, records: Iterable[Mapping[str, Any]], now: da
                 })  # fmt: skip
     if not touched:
         return 0
-    touch = insert_for(connection, calls)
-    connection.execute(
-        touch.on_conflict_do_update(index_elements=[calls.c.call_sid], set_={"updated_at": touch.excluded.updated_at}),
-        [{"call_sid": sid, "updated_at": when} for sid, when in touched.items()],
-    )
+    statements = _statements(connection.dialect.name)
+    connection.execute(statements.touch, [{"call_sid": sid, "updated_at": when} for sid, when in touched.items()])
     if starts:
-        connection.execute(
-            update(calls)
-            .where(calls.c.call_sid == bindparam("sid"))
-            .values(
-                from_number=func.coalesce(calls.c.from_number, bindparam("f")),
-                to_number=func.coalesce(calls.c.to_number, bindparam("t")),
-                started_at=func.coalesce(calls.c.started_at, bindparam("at", type_=calls.c.started_at.type)),
-                language=func.coalesce(calls.c.language, bindparam("lang")),
-            ),
-            starts,
-        )
-        connection.execute(
-            update(messages)
-            .where(and_(messages.c.call_sid == bindparam("sid"), messages.c.caller.is_(None)))
-            .values(caller=bindparam("f")),
-            [{"sid": s["sid"], "f": s["f"]} for s in starts],
-        )
+        connection.execute(statements.start, starts)
+        connection.execute(statements.message_caller, [{"sid": s["sid"], "f": s["f"]} for s in starts])
     if languages:
-        connection.execute(
-            update(calls).where(calls.c.call_sid == bindparam("sid")).values(language=bindparam("lang")), languages
-        )
+        connection.execute(statements.language, languages)
     if ends:
-        connection.execute(
-            update(calls)
-            .where(calls.c.call_sid == bindparam("sid"))
-            .values(
-                ended_at=bindparam("at", type_=calls.c.ended_at.type),
-                call_status=bindparam("status"),
-                duration_s=bindparam("duration"),
-            ),
-            ends,
-        )
+        connection.execute(statements.end, ends)
     if new_messages:
-        callers = dict(
-            connection.execute(
-                select(calls.c.call_sid, calls.c.from_number).where(
-                    calls.c.call_sid.in_({m["call_sid"] for m in new_messages})
-                )
-            ).all()
-        )
+        wanted = {"sids": sorted({m["call_sid"] for m in new_messages})}
+        callers = dict(connection.execute(statements.callers, wanted).all())
         for message in new_messages:
             message["caller"] = callers.get(message["call_sid"])
-        connection.execute(
-            insert_for(connection, messages).on_conflict_do_nothing(index_elements=[messages.c.recording_sid]),
-            new_messages,
-        )
+        connection.execute(statements.message, new_messages)
     connection.exec_driver_sql(_events_insert(connection.dialect.paramstyle), event_rows)
     digest.refresh(connection, digest.settled(connection, touched))
     return len(event_rows)
+
+
+class _Statements(NamedTuple):
+    touch: Any
+    start: Any
+    message_caller: Any
+    language: Any
+    end: Any
+    callers: Any
+    message: Any
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    """The batch's statements, built once per dialect: building them (``excluded``, the column
+    proxies of an ``ON CONFLICT``) cost more than SQLAlchemy's compiled-statement cache saves."""
+    touch = insert_in(dialect, calls)
+    sid = calls.c.call_sid == bindparam("sid")
+    return _Statements(
+        touch=touch.on_conflict_do_update(
+            index_elements=[calls.c.call_sid], set_={"updated_at": touch.excluded.updated_at}
+        ),
+        start=update(calls).where(sid).values(
+            from_number=func.coalesce(calls.c.from_number, bindparam("f")),
+            to_number=func.coalesce(calls.c.to_number, bindparam("t")),
+            started_at=func.coalesce(calls.c.started_at, bindparam("at", type_=calls.c.started_at.type)),
+            language=func.coalesce(calls.c.language, bindparam("lang")),
+        ),
+        message_caller=update(messages)
+        .where(and_(messages.c.call_sid == bindparam("sid"), messages.c.caller.is_(None)))
+        .values(caller=bindparam("f")),
+        language=update(calls).where(sid).values(language=bindparam("lang")),
+        end=update(calls).where(sid).values(
+            ended_at=bindparam("at", type_=calls.c.ended_at.type),
+            call_status=bindparam("status"),
+            duration_s=bindparam("duration"),
+        ),
+        callers=select(calls.c.call_sid, calls.c.from_number).where(
+            calls.c.call_sid.in_(bindparam("sids", expanding=True))
+        ),
+        message=insert_in(dialect, messages).on_conflict_do_nothing(index_elements=[messages.c.recording_sid]),
+    )  # fmt: skip
 
 
 def _detail(raw: Mapping[str, Any]) -> str | None:

@@ -8,5 +8,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 def insert_for(connection: Connection, table: Table) -> Insert:
     """``INSERT`` for ``table`` in ``connection``'s dialect, with ``on_conflict_do_*``."""
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return insert_in(connection.dialect.name, table)
+
+
+def insert_in(dialect: str, table: Table) -> Insert:
+    """``INSERT`` for ``table`` in the dialect named ``dialect`` (``Dialect.name``), with ``on_conflict_do_*``."""
+    module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)  # type: ignore[no-any-return]
