@@ -20,7 +20,8 @@ No answer is asked for twice where it cannot differ (:mod:`ivr.coverage.sameness
 reasoning): a waiting point stands for every clock moment at which nothing on the way there read
 the clock (it is explored at the first, and only an answer that touched a transfer with hours is
 asked again at the others), and a wait with attempt counters (``ni=``/``nm=``) is tried with the
-misses of its first attempt only.
+misses of its first attempt only, and of those, where one counter is up and the other zero, only the
+misses of the raised one.
 
 To try the answers at a waiting point the explorer either forks the parked call
 (:meth:`ivr.simulator.Call.fork`: one request per answer) or replays the input sequence from a
@@ -66,7 +67,16 @@ from ivr.coverage.places import (
     place_of,
 )
 from ivr.coverage.report import Finding, Report, Stats, _ordered, coverage_items
-from ivr.coverage.sameness import has_attempts, is_miss, reads_clock, same_wait, without_attempts
+from ivr.coverage.sameness import (
+    has_attempts,
+    is_miss,
+    miss_counter,
+    raised_counter,
+    reads_clock,
+    reads_other_counter,
+    same_wait,
+    without_attempts,
+)
 from ivr.menu.model import GoodbyeNode, LanguageNode, MenuNode, Tree
 from ivr.simulator import Call, Simulator
 from ivr.simulator.caller import Ended, Waiting
@@ -338,8 +348,9 @@ class Explorer:
 
     def _moves(self, point: WaitingPoint) -> list[Move]:
         """What to try at ``point``: everything, except at a wait with attempt counters whose first
-        attempt was explored -- there only its misses, one per distinct answer (the reasoning is in
-        :mod:`ivr.coverage.sameness`); each choice left out keeps its outcome there for the loop check."""
+        attempt was explored -- there only its misses, one per distinct answer, and where one counter
+        is up and the other zero only the misses of the raised one (the reasoning is in
+        :mod:`ivr.coverage.sameness`); each move left out keeps its first-attempt outcome for the loop check."""
         moves = moves_at(point.state)
         if not has_attempts(point.place):
             return moves
@@ -349,13 +360,16 @@ class Explorer:
             return moves
         if not same_wait(base.state, point.state):
             return moves  # the wait itself is not the same (another numDigits, timeout, hints...): try everything
+        raised = raised_counter(point.place)
         chosen: list[Move] = []
         answers: set[tuple[Outcome | None, ...]] = set()
         for move in moves:
             outcomes = tuple(base.outcomes.get((move, m.name)) for m in point.moments)
             if None in outcomes:  # not tried there (a bound): try it here
                 chosen.append(move)
-            elif not any(self._missed(base, result) for result, _ in outcomes if result):
+            elif not any(self._missed(base, result) for result, _ in outcomes if result) or (
+                raised and self._misses_of_the_other(base, point, outcomes, raised)
+            ):
                 self.edges.setdefault(point.key, []).extend((move, result) for result, _ in outcomes if result)
             elif outcomes not in answers:
                 answers.add(outcomes)
@@ -364,6 +378,17 @@ class Explorer:
 
     def _missed(self, base: WaitingPoint, result: WaitKey | End) -> bool:
         return not isinstance(result, End) and is_miss(base.place, self._wait_place(result))
+
+    def _misses_of_the_other(
+        self, base: WaitingPoint, point: WaitingPoint, outcomes: tuple[Outcome | None, ...], raised: str
+    ) -> bool:
+        """Whether a move was, at every moment, a miss of the counter ``point`` has not raised, and the
+        answer there provably does not read the raised one (counters apart: :mod:`ivr.coverage.sameness`)."""
+        counters = {miss_counter(base.place, self._wait_place(o[0])) if o else None for o in outcomes}
+        if len(counters) != 1:
+            return False
+        (counter,) = counters
+        return counter is not None and counter != raised and not reads_other_counter(self.tree, point.place, counter)
 
     # -- learning from one branch ----------------------------------------------------------------
 

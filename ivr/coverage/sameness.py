@@ -24,6 +24,29 @@ move here. This holds only where the wait takes input as its first attempt did (
 the same numDigits, timeout, hints...); a wait that does not is walked in full. Choices keep their
 outcome from the wait without counters (it stands in for them in the loop check), so their coverage
 and findings are those already taken there.
+
+**Counters apart.** At a wait where one counter is up and the other is zero (``ni=1``, or
+``nm=2``), only the misses of the raised counter are tried: silence again at ``ni=1``, not a wrong
+key. The app's core (``ivr/call/flow.py``: ``_no_input``, ``_no_match``, ``_reprompt``,
+``_fallback``) answers a silence from ``ni`` alone and a wrong key or words not understood from
+``nm`` alone: the attempt is that counter plus one, the reprompt is picked by that attempt, and the
+cap it is held against is that counter's own (``max_no_input``, ``max_no_match``; the tree has no
+cap on the two together). The other counter is carried into the next URL unchanged, or dropped
+with it when the cap sends the caller on (the fallback, and the language node's default language,
+start with fresh counters; the number and goodbye of a transfer's short menu end the call). So a
+wrong key at ``ni=1`` is answered as it was at the first attempt and leads to ``ni=1&nm=1``: the
+wait at ``nm=1`` with ``ni=1`` carried along, where a silence is answered as at ``ni=1`` and a wrong
+key as at ``nm=1`` (a cap included: the third silence goes to the fallback whatever ``nm`` says).
+Every answer at a wait with both counters up is one already asked at a wait with one of them, but
+for the other counter in its URLs; the walk never goes there. A miss of the other counter keeps its
+first-attempt outcome (the wait with only that counter up, which leaves the node as the wait with
+both would), for the loop check. This holds only where the miss's counter is known
+(:func:`miss_counter`: at the first attempt it raised exactly one counter) and the answer provably
+does not read the other counter (:func:`reads_other_counter`): a URL outside the scheme, or a node
+kind whose misses the core does not answer this way, is walked as before. Outside the core the app
+only passes the counters on (the cache of rendered documents keys on the whole URL; the call store,
+which a walk turns off, records each attempt). What the rule cannot see is an app that, unlike this
+one, answers differently when both counters are up: a fault met only at ``ni=1&nm=1``.
 """
 
 from __future__ import annotations
@@ -31,10 +54,14 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from ivr.coverage.places import Place
-from ivr.menu.model import TransferNode, Tree
+from ivr.menu.model import LanguageNode, MenuNode, TransferNode, Tree
 from ivr.simulator.caller import Waiting
 
 ATTEMPT_PARAMS = ("ni", "nm")  # the no-input and no-match counters of the app's URL scheme
+Counter = str  # one of ATTEMPT_PARAMS
+
+#: Node kinds whose misses the core answers from the missed counter alone (the module docstring).
+COUNTERS_APART = (LanguageNode, MenuNode, TransferNode)  # MenuNode includes InfoNode
 
 
 def reads_clock(tree: Tree, place: Place | None) -> bool:
@@ -78,3 +105,42 @@ def is_miss(at: Place | None, landed: Place | None) -> bool:
         return True  # a wait outside the URL scheme: cannot tell, so try the move at every attempt
     same = (landed.node, landed.lang, landed.mode) == (at.node, at.lang, at.mode)
     return same and (landed.no_input > at.no_input or landed.no_match > at.no_match)
+
+
+def counters(place: Place) -> dict[Counter, int]:
+    """The attempt counters of ``place``, by their URL names."""
+    return {"ni": place.no_input, "nm": place.no_match}
+
+
+def raised_counter(place: Place | None) -> Counter | None:
+    """The one counter up at ``place`` while the other is zero; None if neither or both are up."""
+    if place is None:
+        return None
+    up = [name for name, value in counters(place).items() if value > 0]
+    return up[0] if len(up) == 1 else None
+
+
+def miss_counter(at: Place | None, landed: Place | None) -> Counter | None:
+    """Which counter a miss at ``at`` (a wait without counters) raised, by where it ``landed``.
+
+    None unless exactly that one went up and the other stayed: an answer that raised both, or
+    came back otherwise, is outside the scheme the counters-apart rule rests on."""
+    if at is None or landed is None or not is_miss(at, landed):
+        return None
+    before, after = counters(at), counters(landed)
+    up = [name for name in ATTEMPT_PARAMS if after[name] > before[name]]
+    if len(up) != 1 or any(after[n] != before[n] for n in ATTEMPT_PARAMS if n != up[0]):
+        return None
+    return up[0]
+
+
+def reads_other_counter(tree: Tree, place: Place | None, counter: Counter) -> bool:
+    """Whether the answer to a miss of ``counter`` at ``place`` may depend on the other counter.
+
+    No for the node kinds whose misses the core answers from the missed counter alone (language,
+    menu, info, transfer: the module docstring); a URL outside the scheme, or a node of another
+    kind, cannot be judged and counts as reading it."""
+    if place is None or counter not in ATTEMPT_PARAMS:
+        return True
+    node = tree.nodes.get(place.node)
+    return not isinstance(node, COUNTERS_APART)
