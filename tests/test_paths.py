@@ -152,6 +152,52 @@ def test_a_fault_met_only_at_a_later_attempt_is_still_found(tmp_path):
     assert "nm=2" in call.engine.document_url or "nm=2" in str(call.state)
 
 
+def asked(log: list[tuple[str, str]]) -> Callable[[Flask], None]:
+    """A hook that notes every question the walk puts to the app: the URL, and the key or words (empty: silence)."""
+
+    def hook(app: Flask) -> None:
+        @app.before_request
+        def note() -> None:
+            log.append((request.full_path, request.form.get("Digits", "") + request.form.get("SpeechResult", "")))
+
+    return hook
+
+
+def test_a_later_attempt_with_one_counter_up_tries_only_the_misses_of_that_counter(tmp_path):
+    """Counters apart: after a silence the walk tries silence again, not a wrong key, and after a wrong
+    key not a silence (the app answers each from its own counter), so no wait with both counters up is
+    asked at all; the coverage stays complete."""
+    log: list[tuple[str, str]] = []
+    report = walk(MINIMAL, tmp_path, asked(log))
+    assert_complete(report)
+    answers = [(url, said) for url, said in log if "/input?" in url]
+    after_silence = [said for url, said in answers if "ni=1" in url and "nm=" not in url]
+    after_wrong_key = [said for url, said in answers if "nm=1" in url and "ni=" not in url]
+    assert after_silence and set(after_silence) == {""}  # only silence again
+    assert after_wrong_key and "" not in after_wrong_key  # only keys or words
+    assert not [url for url, _ in answers if "ni=" in url and "nm=" in url]
+
+
+def second_silence_misspelled(app: Flask) -> None:
+    @app.after_request
+    def spoil(response: Response) -> Response:
+        body = response.get_data()
+        if b"refunds/input" in body and b"ni=2" in body:  # refunds after two silences
+            response.set_data(body.replace(b"numDigits=", b"numdigits="))
+        return response
+
+
+def test_a_fault_behind_the_no_input_counter_is_still_found(tmp_path):
+    """The raised counter's misses are still walked: a fault met only after two silences is found,
+    with its shortest reproduction."""
+    report = walk(MINIMAL, tmp_path, second_silence_misspelled)
+    finding, call = replay(MINIMAL, tmp_path, second_silence_misspelled, report, "twiml")
+    assert "12200" in finding.message and "numdigits" in finding.message
+    assert finding.script == "1 1 wait wait"  # 普通话, refunds, then silence twice
+    assert any(p["code"] == 12200 for p in call.problems)
+    assert not report.ok
+
+
 def test_a_walk_shared_by_two_processes_finds_what_one_process_finds(tmp_path):
     one = walk(MINIMAL, tmp_path, misspelled_attribute)
     two = walk(MINIMAL, tmp_path, misspelled_attribute, jobs=2)
