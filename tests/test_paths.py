@@ -187,14 +187,19 @@ def second_silence_misspelled(app: Flask) -> None:
         return response
 
 
-def test_a_fault_behind_the_no_input_counter_is_still_found(tmp_path):
+def test_a_fault_behind_the_no_input_counter_is_still_found_with_what_it_does_to_wrong_keys(tmp_path):
     """The raised counter's misses are still walked: a fault met only after two silences is found,
-    with its shortest reproduction."""
+    with its shortest reproduction. And this app reads ``ni`` beyond the core's rules (the wait after
+    two silences takes keys otherwise), so wrong keys are tried there after all: that the no-match cap
+    no longer reaches the fallback once two silences came first is found as before the rule."""
     report = walk(MINIMAL, tmp_path, second_silence_misspelled)
     finding, call = replay(MINIMAL, tmp_path, second_silence_misspelled, report, "twiml")
     assert "12200" in finding.message and "numdigits" in finding.message
     assert finding.script == "1 1 wait wait"  # 普通话, refunds, then silence twice
     assert any(p["code"] == 12200 for p in call.problems)
+    capped = [f for f in report.findings if f.kind == "wrong-target" and f.message.startswith("no-match cap at ref")]
+    assert {f.message.split("(")[1][:5] for f in capped} == {"zh-CN", "en-US"}
+    assert all("should lead to goodbye_numbers" in f.message and "wait wait" in f.script for f in capped)
     assert not report.ok
 
 

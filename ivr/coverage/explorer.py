@@ -232,6 +232,10 @@ class Explorer:
         self._at: dict[tuple[WaitAddress, str], WaitKey] = {}  # (address, moment) -> the point, as far as known here
         self.deferred = False  # the ledger may answer later (a parallel worker's): stand-ins are kept
         self._answers: dict[WaitKey, WaitKey] = {}  # a stand-in (pending_key) -> the point the ledger named
+        # Counters apart (ivr.coverage.sameness), per family of waits (the address of their first attempt):
+        self._apart: dict[WaitAddress, list[tuple[WaitKey, Move]]] = {}  # the moves the rule left out
+        self._irregular: set[WaitAddress] = set()  # a wait there took input unlike its first attempt: no rule
+        self._retry: list[tuple[WaitKey, Move]] = []  # left out where the rule turned out not to hold
         self._started = 0.0
 
     # -- driving ---------------------------------------------------------------------------------
@@ -310,17 +314,29 @@ class Explorer:
 
     def _explore(self, point: WaitingPoint) -> None:
         for move in self._moves(point):
-            if self._bounded():
+            if not self._make(point, move):
                 return
-            result, touched, answer = self._try(point, move, point.moment, point.moments)
-            for moment in point.moments:
-                if moment is not point.moment and touched:  # the answer read the clock: ask at every moment
-                    if self._bounded():
-                        return
-                    result, _, answer = self._try(point, move, moment, (moment,))
-                point.outcomes[(move, moment.name)] = (result, answer)
         point.explored = True
         point.call = None  # nothing will fork from here again: let the parked call go
+        while self._retry:  # moves counters apart left out in a family where it turned out not to hold
+            key, move = self._retry.pop(0)
+            self.edges[key] = [(m, result) for m, result in self.edges.get(key, []) if m != move]  # its stand-ins
+            if not self._make(self.points[key], move):  # on a replay: that point's call is gone
+                return
+
+    def _make(self, point: WaitingPoint, move: Move) -> bool:
+        """Make ``move`` at ``point`` (at each of its moments where the answer read the clock); False
+        when a bound stops the walk first."""
+        if self._bounded():
+            return False
+        result, touched, answer = self._try(point, move, point.moment, point.moments)
+        for moment in point.moments:
+            if moment is not point.moment and touched:  # the answer read the clock: ask at every moment
+                if self._bounded():
+                    return False
+                result, _, answer = self._try(point, move, moment, (moment,))
+            point.outcomes[(move, moment.name)] = (result, answer)
+        return True
 
     def _try(
         self, point: WaitingPoint, move: Move, moment: Moment, moments: tuple[Moment, ...]
@@ -359,18 +375,23 @@ class Explorer:
         if base is None or not base.explored or base.place is None or has_attempts(base.place):
             return moves
         if not same_wait(base.state, point.state):
-            return moves  # the wait itself is not the same (another numDigits, timeout, hints...): try everything
-        raised = raised_counter(point.place)
+            # The wait itself is not the same (another numDigits, timeout, hints...): try everything, and
+            # the app reads a counter beyond the core's rules here, so no counters apart in this family.
+            self._irregular.add(address)
+            self._retry += self._apart.pop(address, [])
+            return moves
+        raised = None if address in self._irregular else raised_counter(point.place)
         chosen: list[Move] = []
         answers: set[tuple[Outcome | None, ...]] = set()
         for move in moves:
             outcomes = tuple(base.outcomes.get((move, m.name)) for m in point.moments)
             if None in outcomes:  # not tried there (a bound): try it here
                 chosen.append(move)
-            elif not any(self._missed(base, result) for result, _ in outcomes if result) or (
-                raised and self._misses_of_the_other(base, point, outcomes, raised)
-            ):
+            elif not any(self._missed(base, result) for result, _ in outcomes if result):
                 self.edges.setdefault(point.key, []).extend((move, result) for result, _ in outcomes if result)
+            elif raised and self._misses_of_the_other(base, point, outcomes, raised):
+                self.edges.setdefault(point.key, []).extend((move, result) for result, _ in outcomes if result)
+                self._apart.setdefault(address, []).append((point.key, move))
             elif outcomes not in answers:
                 answers.add(outcomes)
                 chosen.append(move)
