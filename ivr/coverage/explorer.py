@@ -389,12 +389,13 @@ class Explorer:
                 chosen.append(move)
             elif not any(self._missed(base, result) for result, _ in outcomes if result):
                 self.edges.setdefault(point.key, []).extend((move, result) for result, _ in outcomes if result)
-            elif raised and self._misses_of_the_other(base, point, outcomes, raised):
-                self.edges.setdefault(point.key, []).extend((move, result) for result, _ in outcomes if result)
-                self._apart.setdefault(address, []).append((point.key, move))
-            elif outcomes not in answers:
+            elif outcomes not in answers:  # else a move with the same answer there stands for this one
                 answers.add(outcomes)
-                chosen.append(move)
+                if raised and self._misses_of_the_other(base, point, outcomes, raised):
+                    self.edges.setdefault(point.key, []).extend((move, result) for result, _ in outcomes if result)
+                    self._apart.setdefault(address, []).append((point.key, move))
+                else:
+                    chosen.append(move)
         return chosen
 
     def _missed(self, base: WaitingPoint, result: WaitKey | End) -> bool:
