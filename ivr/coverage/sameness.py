@@ -43,7 +43,12 @@ first-attempt outcome (the wait with only that counter up, which leaves the node
 both would), for the loop check. This holds only where the miss's counter is known
 (:func:`miss_counter`: at the first attempt it raised exactly one counter) and the answer provably
 does not read the other counter (:func:`reads_other_counter`): a URL outside the scheme, or a node
-kind whose misses the core does not answer this way, is walked as before. Outside the core the app
+kind whose misses the core does not answer this way, is walked as before. And it holds only while
+the app keeps to those rules where the walk can see it: a wait at a later attempt that takes input
+unlike its first (:func:`same_wait` fails: an app whose documents read a counter beyond the core's
+rules, say a ``<Gather>`` that loses ``numDigits`` after two silences) turns the rule off for its
+family (the waits with the same first attempt), and the misses it had left out there are tried after
+all, on a replay (the explorer's ``_retry``). Outside the core the app
 only passes the counters on (the cache of rendered documents keys on the whole URL; the call store,
 which a walk turns off, records each attempt). What the rule cannot see is an app that, unlike this
 one, answers differently when both counters are up: a fault met only at ``ni=1&nm=1``.
