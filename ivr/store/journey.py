@@ -17,13 +17,25 @@ from typing import Any
 from ivr.call import flow
 from ivr.call.callstate import CallState
 from ivr.menu.model import GoodbyeNode, LanguageNode, TransferNode, Tree
+from ivr.store.schema import events as events_table
 
 Fact = Mapping[str, Any]  # column → value, as in ``ivr.store.schema.events``
 Facts = tuple[Fact, ...]
 
 
+#: The events table's column widths: a fact's text longer than its column is cut here, once per
+#: fact (the web keeps facts with their cached document), so that no batch is ever refused.
+LENGTHS = {c.name: c.type.length for c in events_table.columns if getattr(c.type, "length", None)}
+
+
 def fact(kind: str, **values: Any) -> Fact:
-    return MappingProxyType({"kind": kind, **{k: v for k, v in values.items() if v is not None}})
+    kept = {k: _fit(k, v) for k, v in values.items() if v is not None}
+    return MappingProxyType({"kind": kind, **kept})
+
+
+def _fit(column: str, value: Any) -> Any:
+    limit = LENGTHS.get(column)
+    return value[:limit] if limit is not None and isinstance(value, str) else value
 
 
 def after_incoming(tree: Tree, step: flow.Step) -> Facts:

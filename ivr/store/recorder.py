@@ -28,8 +28,7 @@ from sqlalchemy import Engine
 from ivr.store import host_forwarder, migrate
 from ivr.store.database import check_url, open_engine
 from ivr.store.forwarder import Forwarder
-from ivr.store.journey import Facts
-from ivr.store.schema import events as events_table
+from ivr.store.journey import LENGTHS, Facts
 from ivr.store.spool import SpoolWriter
 from ivr.store.store_settings import FORWARDERS, StoreSettings
 
@@ -54,7 +53,12 @@ PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
     "end": (("CallStatus", "status"), ("CallDuration", "duration_s")),
 }
 INTEGER_FIELDS = frozenset({"duration_s", "attempt"})
-LENGTHS = {c.name: c.type.length for c in events_table.columns if getattr(c.type, "length", None)}
+#: Characters kept of each text a Twilio parameter gives a fact: its column's width, else a bound.
+LIMITS = {
+    field: min(LENGTHS.get(field, MAX_VALUE_CHARS),
+               MAX_SID_CHARS if field.endswith(("_sid", "_number")) else MAX_VALUE_CHARS)
+    for fields in PARAMS.values() for _name, field in fields if field not in INTEGER_FIELDS
+}  # fmt: skip
 
 
 class Recorder:
@@ -203,6 +207,8 @@ class Recorder:
 
 
 def _complete(fact: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
+    """The fact (cut to its columns already: ``journey.fact``) with its kind's Twilio parameters,
+    each cut to its column too, so that no batch is ever refused."""
     event = dict(fact)
     for name, field in PARAMS.get(str(fact["kind"]), ()):
         raw = params.get(name, "")
@@ -213,11 +219,7 @@ def _complete(fact: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, A
             if value.isascii() and value.isdigit() and len(value) <= 9:
                 event[field] = int(value)
         else:
-            event[field] = _clean(raw, MAX_SID_CHARS if field.endswith(("_sid", "_number")) else MAX_VALUE_CHARS)
-    for name, value in list(event.items()):  # what does not fit a column is cut, so no batch is ever refused
-        limit = LENGTHS.get(name)
-        if limit is not None and isinstance(value, str) and len(value) > limit:
-            event[name] = value[:limit]
+            event[field] = _clean(raw, LIMITS[field])
     return event
 
 

@@ -98,3 +98,22 @@ def test_running_out_of_attempts_is_a_fallback(sqlite_url: str, tmp_path: Path, 
     events = cli_json(capsys, "calls", "show", call.engine.parties.call_sid, "--database-url", sqlite_url)["events"]
     fallback = [e for e in events if e["kind"] == "fallback"]
     assert len(fallback) == 1 and fallback[0]["node"] == "main" and fallback[0]["status"] == "no_match"
+
+
+def test_values_longer_than_their_columns_are_cut_and_the_call_still_stored(database_url: str, tmp_path: Path, capsys):
+    """Twilio's values are short, but a webhook may carry anything: a status wider than its column
+    (PostgreSQL refuses it, and the whole batch with it) is cut, and the call is stored."""
+    app = store_app(database_url, tmp_path / "spool", TUESDAY_NOON)
+    client = app.test_client()
+    sid = "CA" + "7" * 32
+    call = {"CallSid": sid, "AccountSid": "AC" + "1" * 32, "From": "+8613912345678", "To": "+861095017"}
+    assert client.post("/voice/incoming", data={**call, "CallStatus": "ringing"}).status_code == 200
+    ended = {**call, "CallStatus": "completed" * 12, "CallDuration": "42"}
+    assert client.post("/voice/status", data=ended).status_code == 204
+    flush(app)
+
+    store = ("--database-url", database_url, "--spool-dir", str(tmp_path / "spool"))
+    shown = cli_json(capsys, "calls", "show", sid, *store)
+    assert shown["call"]["call_status"] == ("completed" * 12)[:32]
+    assert shown["call"]["duration_s"] == 42
+    assert shown["events"][0]["kind"] == "start"
