@@ -19,6 +19,7 @@ import pytest
 import requests
 from services import TOKEN, gunicorn, service_env, signed
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from benchmarks.harness import free_port
 from ivr.store.database import open_engine
@@ -91,9 +92,12 @@ def test_no_acknowledged_event_or_message_is_lost_when_a_worker_is_killed(db: st
         engine = open_engine(url)
         give_up = time.monotonic() + 30  # the forwarders run every 2 s; adoption happens on their next round
         while True:
-            with engine.connect() as connection:
-                started = set(connection.scalars(select(events.c.call_sid).where(events.c.kind == "start")))
-                stored = set(connection.scalars(select(messages.c.call_sid)))
+            try:
+                with engine.connect() as connection:
+                    started = set(connection.scalars(select(events.c.call_sid).where(events.c.kind == "start")))
+                    stored = set(connection.scalars(select(messages.c.call_sid)))
+            except DBAPIError:  # no tables yet: the service's forwarder creates them, later on a loaded machine
+                started, stored = set(), set()
             if (wanted_calls <= started and wanted_messages <= stored) or time.monotonic() > give_up:
                 break
             time.sleep(0.2)
