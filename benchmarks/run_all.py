@@ -5,6 +5,8 @@
 Runs, each as its own process (so one's imports and memory do not colour another's figures):
 
 * ``benchmarks/webhooks.py``: the service against the floor app under gunicorn + wrk;
+* ``benchmarks/forwarder_cost.py``: the host forwarder's CPU per record of the mix, against the
+  commit before the forwarder work (``FORWARDER_BEFORE``), in the same run;
 * ``benchmarks/config_scale.py``: load + validate of generated 100 / 1,000 / 10,000-node menus;
 * ``benchmarks/paths_scale.py``: ``ivr paths`` over generated 30 / 100 / 300 / 1,000-node menus (seconds
   per node), and on the shipped menu against the commit before the path-speed work, checked out in a
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import machine  # the sibling module, importable however the script is started
 
 HERE = Path(__file__).resolve().parent
+FORWARDER_BEFORE = "51b219d"  # the last commit before the forwarder's cost per record was worked on
 
 
 def run(script: str, *args: str, timeout: float) -> tuple[int, str]:
@@ -84,6 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         )
     if code != 0:
         failed.append("webhooks.py")
+
+    forward_args = ["--calls", "100", "--per-pass", "150"] if args.quick else []
+    code, out = run("forwarder_cost.py", "--json", "--before", FORWARDER_BEFORE, *forward_args, timeout=1800)
+    if out.strip():
+        cost = last_json(out)
+        now, before = cost["cpu_us_per_record"]["this tree"], cost["cpu_us_per_record"][FORWARDER_BEFORE]
+        for size, us in now.items():
+            rows.append((
+                "store forwarder", f"{size} records a pass, {cost['records']:,} records",
+                f"{us:.0f} µs CPU/record against {before[size]:.0f} at {FORWARDER_BEFORE}: "
+                f"**{us / before[size]:.2f}x** (median of 3 alternating runs)",
+            ))  # fmt: skip
+    if code != 0:
+        failed.append("forwarder_cost.py")
 
     scale_args = ["--repeat", "1", "--sizes", "100,1000", "--paths-budget", "5"] if args.quick else []
     code, out = run("config_scale.py", "--json", *scale_args, timeout=1800)
