@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/config_scale.py [--sizes 100,1000,10000] [--repeat 3] [--before REF] [--json]
 
 Generates valid menu files in a temporary directory (the languages, defaults and messages of
-``menus/examples/minimal.yaml``; menus of at most 6 options, info nodes, transfers to hotlines with
+``menus/examples/minimal.yaml``; menus of at most 4 options, info nodes, transfers to hotlines with
 weekly hours, holidays and special dates, a goodbye fallback), checks that each loads with no
 error, and prints for each size: the file size, the time to load + validate it cold (``check_menu``,
 what ``ivr validate`` does and what a hot reload does for changed bytes; best of ``--repeat``, in
@@ -46,7 +46,8 @@ from ivr.menu.validator import validate
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "menus" / "examples" / "minimal.yaml"
 GOAL_SECONDS = 1.0
-MAX_OPTIONS = 6  # keys 1-6; 0, *, 8 and 9 are the global keys
+MAX_OPTIONS = 4  # keys 1-4: with repeat (8), back (*) and help (0) a caller hears 7 choices, as many as they keep
+# in mind (the validator's MAX_HEARD); 6 options made every menu "announce 9 choices", a warning no author leaves
 
 
 def _header() -> str:
@@ -81,9 +82,10 @@ def _hotlines(count: int) -> list[str]:
 def generate(nodes: int) -> str:
     """A valid menu file with ``nodes`` nodes (the welcome, main and goodbye nodes included).
 
-    Breadth first from the main menu: each menu gets up to 6 children, cycling through sub-menus,
-    info nodes and transfers so every level has all three, until the count is reached; a menu
-    left without children leads to a transfer. Every option has a keyword, unique in its menu."""
+    Breadth first from the main menu: each menu gets up to ``MAX_OPTIONS`` children, cycling through
+    sub-menus, info nodes and transfers so every level has all three, until the count is reached; a
+    menu left without children leads to the agents. Every option has a keyword in each language,
+    unique in its menu, in that language's own script ("选项五十三", "option n53")."""
     hotline_count = max(1, min(50, nodes // 20))
     body = ["nodes:"]
     body += [
@@ -110,10 +112,10 @@ def generate(nodes: int) -> str:
     while queue and budget > 0:
         menu = queue.pop(0)
         children[menu] = []
-        for slot in range(MAX_OPTIONS):
+        for _slot in range(MAX_OPTIONS):
             if budget == 0:
                 break
-            kind = kinds[(serial + slot) % len(kinds)]
+            kind = kinds[serial % len(kinds)]  # serial counts every child: the kinds take turns
             child = f"n{serial}"
             serial += 1
             budget -= 1
@@ -131,11 +133,11 @@ def generate(nodes: int) -> str:
             f"    prompt: {{zh-CN: 请选择。, en-US: Please choose ({menu_id}).}}",
             "    options:",
         ]
-        targets = kids or [("agents", "transfer")]
-        for key, (child, _kind) in enumerate(targets, start=1):
-            body.append(
-                f'      - {{key: "{key}", goto: {child}, keywords: {{zh-CN: [选项{child}], en-US: [option {child}]}}}}'
-            )
+        if not kids:
+            body.append('      - {key: "1", goto: agents, keywords: {zh-CN: [人工服务], en-US: [agent]}}')
+        for key, (child, _kind) in enumerate(kids, start=1):
+            words = f"{{zh-CN: [选项{_chinese_number(int(child[1:]))}], en-US: [option {child}]}}"
+            body.append(f'      - {{key: "{key}", goto: {child}, keywords: {words}}}')
         for child, kind in kids:
             if kind == "info":
                 body += [
@@ -159,6 +161,31 @@ def generate(nodes: int) -> str:
                     f"    hotline: line{int(child[1:]) % hotline_count}",
                 ]
     return _header() + "\n".join(_hotlines(hotline_count) + body) + "\n"
+
+
+_DIGITS = "零一二三四五六七八九"
+_UNITS = ((1000, "千"), (100, "百"), (10, "十"))
+
+
+def _chinese_number(n: int) -> str:
+    """``n`` (0-99,999) as it is read in Mandarin: 53 "五十三", 105 "一百零五", 10 "十", 2010 "二千零一十"."""
+    if n < 10:
+        return _DIGITS[n]
+    if n >= 10_000:
+        high, low = divmod(n, 10_000)
+        rest = ("零" if low < 1000 else "") + _chinese_number(low) if low else ""
+        return _chinese_number(high) + "万" + rest
+    out, zero = "", False
+    for unit, name in _UNITS:
+        digit, n = divmod(n, unit)
+        if digit:
+            out += ("零" if zero else "") + ("" if unit == 10 and digit == 1 and not out else _DIGITS[digit]) + name
+            zero = False
+        elif out:
+            zero = True
+    if n:
+        out += ("零" if zero else "") + _DIGITS[n]
+    return out
 
 
 @dataclass(frozen=True)
