@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from ivr.call.prompts import language_choices, option_label, options_prompt, speaking_seconds
+from ivr.call.prompts import choice_spoken, language_choices, option_label, sentences_seconds, speaking_seconds
 from ivr.menu import bounded_read
 from ivr.menu.choices import announced
 from ivr.menu.diagnostics import ConfigError, Diagnostic
@@ -92,6 +92,8 @@ def spoken_problems(tree: Tree) -> list[Diagnostic]:
 
 
 def _spoken(tree: Tree) -> Iterator[Diagnostic]:
+    said: dict[tuple[str | None, ...], str] = {}  # each sentence by what it is made of, and its counts by text:
+    counted: dict[str, tuple[int, int, int]] = {}  # menus repeat the same global keys and follow-up options
     for node in tree.nodes.values():
         what = f"node '{node.id}'"
         if isinstance(node, LanguageNode):
@@ -102,14 +104,16 @@ def _spoken(tree: Tree) -> Iterator[Diagnostic]:
             if seconds > LONGEST_PROMPT_SECONDS:
                 yield _too_long(node.source, f"{what} language choice", seconds)
         elif isinstance(node, MenuNode):
-            yield from _menu(tree, node)
+            yield from _menu(tree, node, said, counted)
         elif isinstance(node, TransferNode) and node.tip is not None:
             yield from _long_text(node.tip, f"{what} tip")
         elif isinstance(node, GoodbyeNode) and node.text is not None:
             yield from _long_text(node.text, f"{what} text")
 
 
-def _menu(tree: Tree, node: MenuNode) -> Iterator[Diagnostic]:
+def _menu(
+    tree: Tree, node: MenuNode, said: dict[tuple[str | None, ...], str], counted: dict[str, tuple[int, int, int]]
+) -> Iterator[Diagnostic]:
     what = f"node '{node.id}'"
     for option in node.options:
         if option.target in tree.nodes or option.action != "goto":  # a broken target has its own error
@@ -129,8 +133,10 @@ def _menu(tree: Tree, node: MenuNode) -> Iterator[Diagnostic]:
         except (KeyError, IndexError, ValueError):
             return  # as for each prompt below: a broken message is reported where it is written
         for lang in tree.language_codes:
-            try:
-                seconds = speaking_seconds(options_prompt(tree, node, lang, choices))
+            try:  # the seconds of options_prompt(tree, node, lang, choices), sentence by sentence
+                sentences = [node.prompt[lang]] if node.prompt is not None else []
+                sentences += [choice_spoken(tree, choice, lang, said) for choice in choices]
+                seconds = sentences_seconds(sentences, counted)
             except (KeyError, IndexError, ValueError):
                 continue  # a broken message is reported where it is written
             if seconds > LONGEST_PROMPT_SECONDS:

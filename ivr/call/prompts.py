@@ -27,10 +27,38 @@ def speaking_seconds(text: str) -> float:
     words a second, and each sentence break adds a short pause. Used for the "prompt too long"
     warning, where a rough figure is all that is needed.
     """
+    return _seconds(*speech_counts(text))
+
+
+def speech_counts(text: str) -> tuple[int, int, int]:
+    """What ``speaking_seconds`` counts in ``text``: Chinese characters, words, sentence breaks."""
     cjk = len(_CJK.findall(text))
-    words = len(_WORD.findall(_CJK.sub(" ", text)))
+    words = len(_WORD.findall(_CJK.sub(" ", text) if cjk else text))
     pauses = len(_PAUSE.findall(text))
+    return cjk, words, pauses
+
+
+def _seconds(cjk: int, words: int, pauses: int) -> float:
     return cjk / 4.0 + words / 2.5 + pauses * 0.3
+
+
+def sentences_seconds(sentences: list[str], counted: dict[str, tuple[int, int, int]]) -> float:
+    """``speaking_seconds(join(sentences))``, from each sentence's counts (kept in ``counted``, by text).
+
+    ``join`` adds only a space between two sentences, or nothing where one side is a wide (Chinese)
+    character, and neither is a character that is counted, nor can it join two words into one (a word
+    is ASCII letters and digits), so the counts of the whole are the sums of its sentences'. The
+    checks of how menus sound say the same sentences ("To go back, press star.") in menu after menu
+    (tests/core/test_prompt_seconds.py holds the two equal)."""
+    cjk = words = pauses = 0
+    for sentence in sentences:
+        counts = counted.get(sentence)
+        if counts is None:
+            counts = counted[sentence] = speech_counts(sentence)
+        cjk += counts[0]
+        words += counts[1]
+        pauses += counts[2]
+    return _seconds(cjk, words, pauses)
 
 
 def key_spoken(tree: Tree, key: str, lang: str) -> str:
@@ -77,19 +105,28 @@ def options_prompt(tree: Tree, node: MenuNode, lang: str, choices: list[Choice] 
     return join(parts)
 
 
-def choice_spoken(tree: Tree, choice: Choice, lang: str) -> str:
+def choice_spoken(tree: Tree, choice: Choice, lang: str, said: dict[tuple[str | None, ...], str] | None = None) -> str:
     """ "退款，请按1。" for an option; a global key like an action option, with its ``label_…`` message
-    ("To go back, press star."), so every key in a menu is said the one way callers learn."""
+    ("To go back, press star."), so every key in a menu is said the one way callers learn.
+
+    ``said`` keeps the sentences of one tree by what they are made of, for a caller that says every
+    menu of it (the same global keys and follow-up options recur in menu after menu)."""
     option = choice.option
     if option is not None:
-        return announce(
-            tree,
-            option_label(tree, option, lang),
-            option.key,
-            lang,
-            action=option.action != "goto" and option.label is None,
-        )
-    return announce(tree, tree.message(f"label_{choice.action}", lang), choice.key, lang, action=True)
+        label: str | None = option_label(tree, option, lang)
+        action = option.action != "goto" and option.label is None
+        made_of: tuple[str | None, ...] = (label, option.key, "action" if action else "topic", lang)
+    else:
+        label, action = None, True
+        made_of = (None, choice.action, choice.key, lang)
+    sentence = said.get(made_of) if said is not None else None
+    if sentence is None:
+        if label is None:
+            label = tree.message(f"label_{choice.action}", lang)
+        sentence = announce(tree, label, option.key if option is not None else choice.key, lang, action=action)
+        if said is not None:
+            said[made_of] = sentence
+    return sentence
 
 
 def global_keys_hint(tree: Tree, node: Node, lang: str) -> str:

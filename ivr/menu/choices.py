@@ -41,26 +41,19 @@ class Choice:
         return self.option.source if self.option is not None else None
 
 
-_PARENTS: dict[int, tuple[Tree, dict[str, frozenset[str]]]] = {}
-_PARENTS_KEPT = 4  # trees whose parents are remembered (the served one, plus a reload or two)
-
-
 def parents(tree: Tree) -> dict[str, frozenset[str]]:
     """For each node, the menus with an option that goes there: the ways in by a key press."""
-    cached = _PARENTS.get(id(tree))
-    if cached is not None and cached[0] is tree:
-        return cached[1]
+    return tree.derived("parents", _parents)
+
+
+def _parents(tree: Tree) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
     for node in tree.nodes.values():
         if isinstance(node, MenuNode):
             for option in node.options:
                 if option.action == "goto" and option.target:
                     found.setdefault(option.target, set()).add(node.id)
-    result = {target: frozenset(menus) for target, menus in found.items()}
-    if len(_PARENTS) >= _PARENTS_KEPT:
-        _PARENTS.pop(next(iter(_PARENTS)))
-    _PARENTS[id(tree)] = (tree, result)
-    return result
+    return {target: frozenset(menus) for target, menus in found.items()}
 
 
 def back_leads_to(tree: Tree, node: Node) -> str:
@@ -96,7 +89,24 @@ def option_leads_to(tree: Tree, node: Node, option: Option) -> str:
 def announced(tree: Tree, node: Node) -> list[Choice]:
     """The keys a caller hears in ``node``, in order: every option, then the global keys that lead
     somewhere new (at a transfer's short menu: the global keys only). A global key that goes where
-    an option (or an earlier global key) already goes is left out of the announcement only."""
+    an option (or an earlier global key) already goes is left out of the announcement only.
+
+    Worked out once per node of a tree and kept with it (``Tree.derived``): the validator, the checks
+    of how each menu sounds in every language and each webhook answer ask for the same choices."""
+    kept = tree.derived("announced", _by_node)
+    choices = kept.get(node.id)
+    if choices is None or choices[0] is not node:  # a node of another tree, with this one's id: not kept
+        choices = (node, tuple(_announced(tree, node)))
+        if tree.nodes.get(node.id) is node:
+            kept[node.id] = choices
+    return list(choices[1])
+
+
+def _by_node(_tree: Tree) -> dict[str, tuple[Node, tuple[Choice, ...]]]:
+    return {}
+
+
+def _announced(tree: Tree, node: Node) -> list[Choice]:
     options = node.options if isinstance(node, MenuNode) else ()
     heard = [Choice(o.key, option_leads_to(tree, node, o), option=o) for o in options]
     places = {c.leads_to for c in heard}
