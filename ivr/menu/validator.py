@@ -17,8 +17,10 @@ from ivr.menu.diagnostics import Diagnostic, closest
 from ivr.menu.model import (
     GoodbyeNode,
     LanguageNode,
+    LanguageOption,
     MenuNode,
     Node,
+    Option,
     Reprompts,
     Source,
     TransferNode,
@@ -59,6 +61,7 @@ class _Checks:
         # Each reference to a missing node that looks like a typo: (its error, the node it probably meant).
         # The nodes only that one would reach are a note under its error, not errors of their own.
         self.typos: list[tuple[Diagnostic, str]] = []
+        self.global_keys = tree.defaults.keys.global_keys()  # the same for every menu
 
     def ref_source(self, what: str, default: Source) -> Source:
         line = self.ref_lines.get(what)
@@ -119,7 +122,7 @@ class _Checks:
         if isinstance(node, LanguageNode):
             if not self.exists(node.next):
                 yield self.unknown(node.at("next"), f"node '{node.id}' next is", node.next)
-            yield from self.duplicate_keys(node, [(o.key, o.at("key")) for o in node.options])
+            yield from self.duplicate_keys(node, node.options)
             for option in node.options:
                 if option.key == "#":
                     yield self.error(option.at("key"), "option '#' cannot be used: '#' ends input (ISO/IEC 13714)")
@@ -143,7 +146,7 @@ class _Checks:
     def menu(self, node: MenuNode) -> Iterator[Diagnostic]:
         tree = self.tree
         what = f"node '{node.id}'"
-        global_keys = tree.defaults.keys.global_keys()
+        global_keys = self.global_keys
         for option in node.options:
             if option.action == "goto" and not self.exists(option.target):
                 yield self.unknown(option.at("goto"), f"option '{option.key}' targets", option.target or "")
@@ -158,7 +161,7 @@ class _Checks:
                 yield self.error(
                     option.at("action"), f"option '{option.key}' asks for help, but the file names no help node"
                 )
-        yield from self.duplicate_keys(node, [(o.key, o.at("key")) for o in node.options])
+        yield from self.duplicate_keys(node, node.options)
         if len(node.options) > MAX_OPTIONS:
             yield self.error(
                 node.at("options"),
@@ -203,17 +206,18 @@ class _Checks:
                 "callers hear two keys for one place: keep one",
             )
 
-    def duplicate_keys(self, node: Node, keys: list[tuple[str, Source]]) -> Iterator[Diagnostic]:
-        first: dict[str, Source] = {}
-        for key, source in keys:
+    def duplicate_keys(self, node: Node, options: Iterable[Option | LanguageOption]) -> Iterator[Diagnostic]:
+        first: dict[str, Option | LanguageOption] = {}
+        for option in options:
+            key = option.key
             if key in first:
                 yield self.error(
-                    source,
-                    f"node '{node.id}' uses key '{key}' twice (first at line {first[key].line});"
+                    option.at("key"),
+                    f"node '{node.id}' uses key '{key}' twice (first at line {first[key].at('key').line});"
                     " give each option its own key",
                 )
             else:
-                first[key] = source
+                first[key] = option
 
     def unheard_reprompts(self, reprompts: Reprompts, what: str, source: Source) -> Iterator[Diagnostic]:
         """With max_no_input 3 a caller hears at most two reprompts: the third silence is the fallback."""
