@@ -208,14 +208,21 @@ def _convert_checked(text: str, root: yaml.Node, file: str) -> tuple[Any, list[D
         add_collection(node)
         line = node.start_mark.line + 1
         inner = level + 1
+        # A string scalar inside is taken in place (most values are): the same as convert(child, inner),
+        # without a call for each.
         if kind is mapping:
             result = LocatedDict()
             result.line = line
             key_lines = result.key_lines = {}
             for key_node, value_node in node.value:
-                if key_node.tag in (MERGE_TAG, VALUE_TAG):
+                tag = key_node.tag
+                if tag == STR_TAG and type(key_node) is scalar:
+                    visit(key_node)
+                    key = key_node.value
+                elif tag in (MERGE_TAG, VALUE_TAG):
                     raise _Unusual
-                key = convert(key_node, inner)
+                else:
+                    key = convert(key_node, inner)
                 key_line = key_node.start_mark.line + 1
                 if isinstance(key, (dict, list)):
                     report(_key_not_scalar(file, key_line))
@@ -224,12 +231,24 @@ def _convert_checked(text: str, root: yaml.Node, file: str) -> tuple[Any, list[D
                     report(_duplicate(file, key, key_line, key_lines[key]))
                     skipped = True
                 else:
-                    result[key] = convert(value_node, inner)
+                    if value_node.tag == STR_TAG and type(value_node) is scalar:
+                        visit(value_node)
+                        result[key] = value_node.value
+                    else:
+                        result[key] = convert(value_node, inner)
                     key_lines[key] = key_line
             return result
-        items = LocatedList([convert(item, inner) for item in node.value])  # a SequenceNode: the only other kind
+        items = LocatedList()  # a SequenceNode: the only other kind
+        item_lines = []
+        for item in node.value:
+            if item.tag == STR_TAG and type(item) is scalar:
+                visit(item)
+                items.append(item.value)
+            else:
+                items.append(convert(item, inner))
+            item_lines.append(item.start_mark.line + 1)
         items.line = line
-        items.item_lines = [item.start_mark.line + 1 for item in node.value]
+        items.item_lines = item_lines
         return items
 
     try:
