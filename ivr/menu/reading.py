@@ -16,7 +16,7 @@ from typing import Any
 
 from ivr.menu.diagnostics import Diagnostic, closest, did_you_mean
 from ivr.menu.fields import Shape, string_of
-from ivr.menu.model import Source, Text, Words, frozen_map
+from ivr.menu.model import Source, Text, Words
 from ivr.menu.yaml_source import LocatedDict
 
 VALID_KEYS = frozenset("0123456789*#")
@@ -171,7 +171,8 @@ class Reading:
         for lang in langs:
             if lang not in value:
                 self.error(line, f"{what} is missing its {lang} text")
-        return Text(frozen_map(result), self.src(line)) if result else None
+        # ``result`` is this call's own dict: read-only in place, not copied as frozen_map would
+        return Text(MappingProxyType(result), self.src(line)) if result else None
 
     def placeholders(self, text: str, allowed: frozenset[str], line: int, what: str) -> None:
         try:
@@ -202,7 +203,7 @@ class Reading:
                 self.error(key_line(lang), f"{what} in {lang} must list exactly {count} words, not {len(items)}")
                 continue
             result[lang] = tuple(map(str, items))
-        return Words(frozen_map(result), self.src(line))
+        return Words(MappingProxyType(result), self.src(line))
 
     def key(self, value: Any, line: int, what: str) -> str | None:
         if isinstance(value, int) and not isinstance(value, bool):
