@@ -370,9 +370,6 @@ class Tree:
     # language -> word -> reading: what pypinyin or espeak-ng would misread (see ivr.audio.phonetic)
     lexicon: Mapping[str, Mapping[str, Pronunciation]] = field(default_factory=frozen_map)
     transfers: Transfers = Transfers("pstn", DEFAULT_SIP_URI, None, Source("", 0))
-    # What follows from the tree alone, worked out once and kept as long as the tree (``derived``): no part
-    # of the tree's value (not compared, hashed, shown or copied by ``replace``).
-    _derived: dict[str, object] = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def derived(self, name: str, build: Callable[[Tree], T]) -> T:
         """``build(self)``, worked out on first use and kept with this tree.
@@ -380,12 +377,15 @@ class Tree:
         A tree never changes, so what is computed from it alone (which menus lead to a node, the keys
         each menu announces) can live exactly as long as it: the validator, the checks of how a menu
         sounds and every webhook answer share it, and a reloaded tree starts empty instead of a
-        module-level cache holding old trees alive. ``name`` says which result (one per ``build``);
-        two threads asking at once may both build it, the same value, one kept."""
-        kept = self._derived.get(name, _MISSING)
-        if kept is _MISSING:
-            kept = self._derived.setdefault(name, build(self))
-        return kept  # type: ignore[return-value]
+        module-level cache holding old trees alive. It is kept in the instance's ``__dict__``, beside
+        the fields, not as one: no part of the tree's value (compared, hashed, shown or diffed).
+        ``name`` says which result (one per ``build``); two threads asking at once may both build it,
+        the same value, and one is kept."""
+        kept: dict[str, object] = self.__dict__.setdefault("_derived", {})
+        value = kept.get(name, _MISSING)
+        if value is _MISSING:
+            value = kept.setdefault(name, build(self))
+        return value  # type: ignore[return-value]
 
     @property
     def language_codes(self) -> tuple[str, ...]:
