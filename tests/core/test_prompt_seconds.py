@@ -3,10 +3,12 @@ figure must be the one of the whole prompt a caller hears, or the "too long" war
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.call.prompts import choice_spoken, options_prompt, sentences_seconds, speaking_seconds
+from ivr.call.prompts import choice_spoken, options_prompt, sentences_seconds, speaking_seconds, speech_counts
 from ivr.call.sentences import join
 from ivr.menu.choices import announced
 from ivr.menu.loader import load_tree
@@ -36,3 +38,11 @@ def test_every_menu_of_the_example_is_timed_as_it_is_said():
                 sentences = prompt + [choice_spoken(tree, c, lang, said) for c in announced(tree, node)]
                 assert join(sentences) == options_prompt(tree, node, lang)  # the sentences the caller hears
                 assert sentences_seconds(sentences, counted) == speaking_seconds(join(sentences))
+
+
+@given(SENTENCE)
+def test_words_are_counted_as_if_each_chinese_character_were_a_space(text):
+    cjk = len(re.findall(r"[\u3400-\u9fff\uf900-\ufaff]", text))
+    words = len(re.findall(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?", re.sub(r"[\u3400-\u9fff\uf900-\ufaff]", " ", text)))
+    pauses = len(re.findall(r"[。！？；.!?;]", text))
+    assert speech_counts(text) == (cjk, words, pauses)  # as the estimate was first written
