@@ -9,6 +9,7 @@ its line and every key's line, and a duplicate key becomes a diagnostic.
 from __future__ import annotations
 
 import itertools
+import threading
 from typing import Any
 
 import yaml
@@ -77,8 +78,10 @@ QUOTE_TIP = " (tip: put a text in double quotes when it contains : , ? # { } [ ]
 
 
 class LocatedDict(dict):
-    """A mapping from the file, with its own line and the line of each key."""
+    """A mapping from the file, with its own line and the line of each key (slots: a menu has tens of
+    thousands, and an instance dict for two attributes cost more than the mapping's own)."""
 
+    __slots__ = ("key_lines", "line")
     line: int
     key_lines: dict[Any, int]
 
@@ -89,6 +92,7 @@ class LocatedDict(dict):
 class LocatedList(list):
     """A list from the file, with its own line and the line of each item."""
 
+    __slots__ = ("item_lines", "line")
     line: int
     item_lines: list[int]
 
@@ -99,10 +103,19 @@ class LocatedList(list):
 def load_yaml(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
     """Parse ``text``; return the located data (or None) and any syntax or duplicate-key problems.
 
-    The limits of ``bounded_read.check_graph`` are proven during the conversion itself
+    A file with nothing unusual in it, as every menu an editor saves is, is built into located data
+    by libyaml directly (``_built``), without a node graph. Any other file is composed into nodes,
+    and the limits of ``bounded_read.check_graph`` are proven during their conversion
     (``_convert_checked``) instead of by a walk of their own over every node beforehand, which took
-    longer than composing; ``load_yaml_reference`` is that walk then the conversion, and gives the
-    same data and problems for every file (tests/core/test_yaml_fast_path.py)."""
+    longer than composing. ``load_yaml_reference`` is that walk then the conversion; all three give
+    the same data and problems for every file (tests/core/test_yaml_fast_path.py)."""
+    if "&" not in text:  # no anchor, so no alias: the document is a tree
+        try:
+            return _built(text), []
+        except Refused as exc:  # out of time: what composing would say, word for word
+            return None, [_refused(file, exc)]
+        except Exception:  # a problem to report, or a file the fast path does not take:
+            pass  # composed below, which says what it always said
     root, problems = _composed(text, file)
     if root is None:
         return None, problems
@@ -311,7 +324,8 @@ def _compose(text: str) -> yaml.Node | None:
     familiar wording, unless that one fails otherwise (it recurses, so deep nesting is a
     ``RecursionError`` there): then libyaml's own message stands. Both count values for the limits."""
     try:
-        return yaml.compose(text, Loader=COMPOSER)
+        with _BUILDERS_SWAPPED:  # never while _built has libyaml's node classes swapped
+            return yaml.compose(text, Loader=COMPOSER)
     except RecursionError:  # only without libyaml: the Python composer recurses once per level
         raise Refused(DEEP) from None
     except yaml.YAMLError as fast:
@@ -336,3 +350,150 @@ class _WORDED(yaml.SafeLoader):
         if not self._values % bounded_read.CHECK_EVERY:
             bounded_read.check_progress(self._values)
         return super().resolve(kind, value, implicit)
+
+
+# --- libyaml builds the located data itself -----------------------------------------------------------
+#
+# Composing a 10,000-node menu made 372,000 ``yaml.Node`` objects (each a Python ``__init__``), 560,000
+# marks, and called back into Python once per node for its tag; converting then walked every node again.
+# PyYAML's libyaml composer (``yaml/_yaml.pyx``, ``CParser._compose_*_node``) builds each node by calling
+# the names ``ScalarNode``, ``SequenceNode`` and ``MappingNode`` of its module with
+# ``(tag, value, start_mark, end_mark, style)``; it fills a list or map's ``value`` list in place after
+# building it, then sets its ``end_mark``; and it takes the tag from ``self.resolve(kind, value,
+# implicit)``. ``_built`` swaps those three names, for the length of one parse under a lock, for
+# builders of the located data: a scalar becomes its value, a map or list a ``LocatedDict`` or
+# ``LocatedList`` that fills itself when its ``end_mark`` is set, with the lines its children noted
+# meanwhile. ``resolve`` becomes ``slice``, a builtin that takes the same three arguments and keeps
+# them, so the scalar builder resolves the tag itself, once per distinct plain text, and libyaml calls
+# into Python once per value instead of twice. Reading the 10,000-node menu's YAML went from 0.50 to
+# 0.44 s of CPU; the floor, libyaml with a builder that does nothing, is 0.22 s
+# (benchmarks/config_scale.py --phases, docs/performance.md).
+#
+# Only a file with nothing to report takes this path, and only when libyaml is there: anything else
+# (a syntax error, an explicit tag, a merge key, a duplicate or non-scalar key, nesting near the limit,
+# a value that cannot be converted) raises, and ``load_yaml`` composes the file as before, so every
+# problem is worded and ordered as it always was. Files with an ``&`` never take it: without anchors
+# there are no aliases, the document is a tree, and the values counted while building are every value
+# the limits count.
+
+_CYAML = getattr(yaml, "_yaml", None) if _FAST_LOADER is not yaml.SafeLoader else None
+_BUILDERS_SWAPPED = threading.Lock()  # held while libyaml's node classes are ours, and while composing
+
+
+class _NotPlain(Exception):
+    """The file has something ``_built`` leaves to the composing path."""
+
+
+def _built(text: str) -> Any:
+    """The located data of a plain-data YAML document, built by libyaml without nodes; ``_NotPlain``
+    (or the parser's own error) for anything else, ``Refused`` past the time budget.
+
+    Every list or map keeps the line of each of its children in ``lines`` while it is the one
+    libyaml is filling (its parent's waits on ``stack``): a scalar adds its own line and returns its
+    value; a list or map adds its line to its parent's, and fills itself when libyaml sets its
+    ``end_mark``. Its children are counted then, for the limits."""
+    if _CYAML is None:
+        raise _NotPlain
+    every, max_depth, max_values = bounded_read.CHECK_EVERY, bounded_read.MAX_DEPTH, bounded_read.MAX_VALUES
+    check = bounded_read.check_progress
+    resolver = yaml.SafeLoader("")
+    resolve_plain, construct = resolver.resolve, resolver.construct_object
+    node = yaml.ScalarNode
+    tags: dict[str, str] = {}  # a plain scalar's tag depends only on its text
+    lines: list[int] = []  # the line of each child so far of the list or map being filled
+    add_line = lines.append
+    stack: list[list[int]] = []
+    counted = 1  # values so far: the document, and the children of every list and map filled
+    next_check = every
+
+    def scalar(tag: Any, value: str, start_mark: Any, end_mark: Any, style: Any) -> Any:
+        add_line(start_mark.line + 1)
+        if type(tag) is not slice:  # an explicit tag: libyaml did not ask for a resolution
+            raise _NotPlain
+        if tag.step[0]:  # plain (unquoted)
+            resolved = tags.get(value)
+            if resolved is None:
+                resolved = tags[value] = resolve_plain(node, value, tag.step)
+            if resolved != STR_TAG:
+                if resolved in (MERGE_TAG, VALUE_TAG):
+                    raise _NotPlain
+                return construct(node(resolved, value, start_mark, end_mark, style), deep=True)
+        return value
+
+    def opened(tag: Any, line: int) -> None:
+        nonlocal lines, add_line
+        if type(tag) is not slice:
+            raise _NotPlain
+        add_line(line)
+        stack.append(lines)
+        if len(stack) >= max_depth:
+            raise _NotPlain  # the composing path finds the line the limit is passed at
+        lines = []
+        add_line = lines.append
+
+    def closed() -> list[int]:
+        """The lines of the children of the list or map just completed; its parent's become current."""
+        nonlocal lines, add_line, counted, next_check
+        own = lines
+        lines = stack.pop()
+        add_line = lines.append
+        counted += len(own)
+        if counted >= next_check:
+            if counted > max_values:
+                raise _NotPlain  # refused by the composing path, in its words
+            check(counted)  # the time budget
+            next_check = counted + every
+        return own
+
+    class Mapping(LocatedDict):
+        __slots__ = ()  # a LocatedDict's layout, so that it can become one
+
+        def __init__(self, tag: Any, pairs: list, start_mark: Any, _end: Any, _style: Any) -> None:
+            self.line = line = start_mark.line + 1
+            opened(tag, line)
+            self.key_lines = pairs  # for now: libyaml fills the list after this returns
+
+        @property
+        def end_mark(self) -> None:
+            return None
+
+        @end_mark.setter
+        def end_mark(self, _mark: Any) -> None:  # the map is complete
+            own = closed()
+            pairs = self.key_lines
+            self.update(pairs)  # a list or map as a key is unhashable: TypeError, for the composing path
+            if len(self) != len(pairs):
+                raise _NotPlain  # a duplicate key: reported by the composing path
+            self.key_lines = dict(zip(self, own[::2], strict=True))
+            self.__class__ = LocatedDict
+
+    class Sequence(LocatedList):
+        __slots__ = ()
+
+        def __init__(self, tag: Any, items: list, start_mark: Any, _end: Any, _style: Any) -> None:
+            self.line = line = start_mark.line + 1
+            opened(tag, line)
+            self.item_lines = items  # for now, as for a map
+
+        @property
+        def end_mark(self) -> None:
+            return None
+
+        @end_mark.setter
+        def end_mark(self, _mark: Any) -> None:
+            self.extend(self.item_lines)
+            self.item_lines = closed()
+            self.__class__ = LocatedList
+
+    loader = _FAST_LOADER(text)
+    loader.resolve = slice  # type: ignore[assignment]
+    loader.descend_resolver = slice  # type: ignore[assignment]
+    loader.ascend_resolver = tuple  # type: ignore[assignment]
+    with _BUILDERS_SWAPPED:
+        saved = _CYAML.ScalarNode, _CYAML.SequenceNode, _CYAML.MappingNode
+        _CYAML.ScalarNode, _CYAML.SequenceNode, _CYAML.MappingNode = scalar, Sequence, Mapping
+        try:
+            return loader.get_single_node()
+        finally:
+            _CYAML.ScalarNode, _CYAML.SequenceNode, _CYAML.MappingNode = saved
+            loader.dispose()

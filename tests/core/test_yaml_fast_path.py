@@ -8,14 +8,18 @@ menus and the inputs that probe the limits (aliases, merge keys, bombs, cycles, 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.config_scale import generate
 from ivr.call.checks import check_menu
-from ivr.menu import bounded_read, loader
+from ivr.menu import bounded_read, loader, yaml_source
 from ivr.menu.bounded_read import MAX_DEPTH
 from ivr.menu.yaml_source import LocatedDict, LocatedList, load_yaml, load_yaml_reference
 
@@ -122,3 +126,91 @@ def outcome(read: Any, text: str) -> Any:
 )
 def test_a_value_that_cannot_be_converted_fails_the_same(text):
     assert outcome(load_yaml, text) == outcome(load_yaml_reference, text)
+
+
+# --- libyaml building the data itself (yaml_source._built) -------------------------------------------
+
+PLAIN_FILES = [p for p in FILES if "&" not in p.read_text(encoding="utf-8")]
+
+
+def built_or_none(text: str) -> Any:
+    try:
+        return located(yaml_source._built(text))
+    except Exception:
+        return None
+
+
+@pytest.mark.parametrize("path", PLAIN_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_file_libyaml_builds_directly_is_the_file_composed(path):
+    """A file without anchors is built without nodes when it has nothing to report; either way what
+    ``load_yaml`` returns is the composed reading."""
+    text = path.read_text(encoding="utf-8")
+    _data, problems = same_reading(text)
+    direct = built_or_none(text)
+    if direct is not None:
+        assert direct == located(load_yaml_reference(text, "m.yaml")[0])
+    assert direct is not None or problems or "could not" in str(path) or "broken" in str(path)
+
+
+def test_generated_menus_are_built_without_nodes(monkeypatch):
+    """The 10,000-node benchmark's kind of file takes the fast path (not the composing one)."""
+    text = generate(300)
+    reference = located(load_yaml_reference(text, "m.yaml")[0])
+    monkeypatch.setattr(yaml_source, "_composed", None)  # calling it would fail the test
+    data, problems = load_yaml(text, "m.yaml")
+    assert problems == [] and located(data) == reference
+
+
+def test_libyaml_keeps_its_own_node_classes_after_a_file_it_could_not_build():
+    """The swap lasts one parse: after a duplicate key (left to the composing path) and after a syntax
+    error, PyYAML's C loader composes ordinary nodes again."""
+    for text in ("a: 1\na: 2\n", "a: [1, 2\n", "a: !x b\n"):
+        assert outcome(load_yaml, text) == outcome(load_yaml_reference, text)  # "!x": no constructor, raised
+        node = yaml.compose("a: [1, {b: c}]\n", Loader=yaml.CSafeLoader)
+        assert type(node) is yaml.MappingNode and type(node.value[0][1]) is yaml.SequenceNode
+
+
+def test_threads_reading_at_once_each_get_their_own_file():
+    """The service reloads a menu while the CLI or another worker thread reads one: the builders are
+    swapped under a lock, so neither sees the other's nodes or data."""
+    texts = [generate(60), "a: &x [1, 2]\nb: *x\n" + generate(40).replace("&", "and")]
+    expected = [located(load_yaml_reference(t, "m.yaml")[0]) for t in texts]
+    failures: list[str] = []
+
+    def read(index: int) -> None:
+        for _ in range(15):
+            if located(load_yaml(texts[index], "m.yaml")[0]) != expected[index]:
+                failures.append(f"text {index}")
+
+    threads = [threading.Thread(target=read, args=(i % 2,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+SCALARS = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12),
+    st.sampled_from(["yes", "no", "on", "~", "null", "1_000", "0o17", "0x1f", "1e3", ".inf", "2026-12-03", "<<", "="]),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+KEYS = st.one_of(st.text(max_size=8), st.integers(0, 99), st.booleans())
+DOCUMENTS = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4), max_leaves=25
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCUMENTS, st.booleans(), st.sampled_from([None, '"', "'"]))
+def test_any_document_is_read_as_the_composing_path_reads_it(data, flow, quotes):
+    """Random data written in block or flow style, plain or quoted, as PyYAML writes it: the fast
+    path's data and lines are the reference's (and so are the problems, when it gives up)."""
+    text = yaml.safe_dump(data, default_flow_style=flow, default_style=quotes, allow_unicode=True, width=40)
+    same_reading(text)
+    direct = built_or_none(text)
+    if direct is not None and "&" not in text:
+        assert direct == located(load_yaml_reference(text, "m.yaml")[0])
