@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     failed: list[str] = []
 
     web_args = ["--seconds", "3", "--rounds", "1"] if args.quick else []
+    # the line's shipped workers, and store-on runs with calls of their own, as a real line's store meets them
+    web_args += ["--worker-class", "gthread", "--fresh-calls", "2500"]
     code, out = run("webhooks.py", "--json", *web_args, timeout=900)
     if code == 0 or out.strip():
         web = last_json(out)
