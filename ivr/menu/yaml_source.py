@@ -497,3 +497,28 @@ def _built(text: str) -> Any:
         finally:
             _CYAML.ScalarNode, _CYAML.SequenceNode, _CYAML.MappingNode = saved
             loader.dispose()
+
+
+_PROBE = 'a: [1, "two", {b: ~, "c": [x, y]}]\nd:\n  e: yes\n  f: 2026-12-03\n"g": [[], {}]\n'
+
+
+def _builders_work() -> bool:
+    """Whether this PyYAML's libyaml composer still builds nodes the way ``_built`` relies on (the three
+    names, the lists filled in place, ``end_mark`` set last): a small document read both ways at import.
+    A composer that changed would otherwise hand back half-built maps, not an error."""
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, LocatedDict):
+            return type(value), value.line, [(k, value.key_lines[k], shape(v)) for k, v in value.items()]
+        if isinstance(value, LocatedList):
+            return type(value), value.line, value.item_lines, [shape(v) for v in value]
+        return type(value), value
+
+    try:
+        return shape(_built(_PROBE)) == shape(_convert_reference(_compose(_PROBE), "probe")[0])
+    except Exception:  # the composer is not what it was: the composing path reads every file
+        return False
+
+
+if _CYAML is not None and not _builders_work():
+    _CYAML = None

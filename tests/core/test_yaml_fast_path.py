@@ -9,6 +9,7 @@ menus and the inputs that probe the limits (aliases, merge keys, bombs, cycles, 
 from __future__ import annotations
 
 import threading
+import types
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,11 @@ def test_any_document_is_read_as_the_composing_path_reads_it(data, flow, quotes)
     direct = built_or_none(text)
     if direct is not None and "&" not in text:
         assert direct == located(load_yaml_reference(text, "m.yaml")[0])
+
+
+def test_the_fast_path_is_on_here_and_off_where_libyaml_composes_otherwise(monkeypatch):
+    """The installed PyYAML passes the import-time probe (so the fast path is really used); a composer
+    without the names it swaps fails it, and would leave every file to the composing path."""
+    assert yaml_source._CYAML is not None and yaml_source._builders_work()
+    monkeypatch.setattr(yaml_source, "_CYAML", types.SimpleNamespace())
+    assert not yaml_source._builders_work()
