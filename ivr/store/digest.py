@@ -135,6 +135,7 @@ def _stale() -> Any:
 def missing(connection: Connection, since: datetime, until: datetime) -> bool:
     """Whether some call that started in [since, until) has no digest: two index-only counts, so a
     reader can afford to ask before every read."""
+
     def count(table: Any) -> int:
         period = and_(table.c.started_at >= since, table.c.started_at < until)
         return int(connection.execute(select(func.count()).select_from(table).where(period)).scalar_one())

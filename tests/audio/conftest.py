@@ -21,4 +21,3 @@ EXAMPLE_MENU = ROOT / "menus" / "examples" / "minimal.yaml"
 def languages() -> Mapping[str, Language]:
     """zh-CN (sit/cmn-latn-pinyin, 150 wpm) and en-US (gmw/en-us, 160 wpm), as the example menu declares them."""
     return load_tree(EXAMPLE_MENU).languages
-
