@@ -6,6 +6,7 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"
 ruff check ivr tests benchmarks
+ruff format --check ivr tests benchmarks docs
 echo "== import-linter (the layering in pyproject.toml)"
 lint-imports
 echo "== ivr validate (shipped menus)"
