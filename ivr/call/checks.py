@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from ivr.call.prompts import choice_spoken, language_choices, option_label, sentences_seconds, speaking_seconds
+from ivr.call.prompts import language_choices, option_label, prompt_sentences, sentences_seconds, speaking_seconds
 from ivr.menu import bounded_read
 from ivr.menu.choices import announced
 from ivr.menu.diagnostics import ConfigError, Diagnostic
@@ -134,9 +134,7 @@ def _menu(
             return  # as for each prompt below: a broken message is reported where it is written
         for lang in tree.language_codes:
             try:  # the seconds of options_prompt(tree, node, lang, choices), sentence by sentence
-                sentences = [node.prompt[lang]] if node.prompt is not None else []
-                sentences += [choice_spoken(tree, choice, lang, said) for choice in choices]
-                seconds = sentences_seconds(sentences, counted)
+                seconds = sentences_seconds(prompt_sentences(tree, node, lang, choices, said), counted)
             except (KeyError, IndexError, ValueError):
                 continue  # a broken message is reported where it is written
             if seconds > LONGEST_PROMPT_SECONDS:

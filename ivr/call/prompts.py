@@ -98,11 +98,23 @@ def announce(tree: Tree, label: str, key: str, lang: str, action: bool = False) 
 
 
 def options_prompt(tree: Tree, node: MenuNode, lang: str, choices: list[Choice] | None = None) -> str:
-    """The menu's intro, then each key worth hearing there (``ivr.menu.choices.announced``; ``choices``
-    when the caller has them already, as the checks do for every language of a menu)."""
+    """The menu's intro, then each key worth hearing there, as one prompt."""
+    return join(prompt_sentences(tree, node, lang, choices))
+
+
+def prompt_sentences(
+    tree: Tree,
+    node: MenuNode,
+    lang: str,
+    choices: list[Choice] | None = None,
+    said: dict[tuple[str | None, ...], str] | None = None,
+) -> list[str]:
+    """The sentences of ``options_prompt``: the menu's intro, then each key worth hearing there
+    (``ivr.menu.choices.announced``; ``choices`` when the caller has them already, and ``said`` as
+    ``choice_spoken`` keeps it, as the checks do for every language of every menu)."""
     parts = [node.prompt[lang]] if node.prompt is not None else []
-    parts += [choice_spoken(tree, c, lang) for c in (announced(tree, node) if choices is None else choices)]
-    return join(parts)
+    parts += [choice_spoken(tree, c, lang, said) for c in (announced(tree, node) if choices is None else choices)]
+    return parts
 
 
 def choice_spoken(tree: Tree, choice: Choice, lang: str, said: dict[tuple[str | None, ...], str] | None = None) -> str:
