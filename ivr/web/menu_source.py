@@ -3,7 +3,16 @@
 Each webhook asks for the current tree and gets it at once: a ``stat`` (microseconds) tells
 whether the file changed, and a change starts a load in a background thread; requests keep the
 tree they had until the new one has passed every check, then the reference is swapped (the tree
-is an immutable value, so the swap is the whole "reload"). No request ever waits on a load, and a
+is an immutable value, so the swap is the whole "reload").
+
+Who looks: while webhooks keep coming, a watcher thread stats the file every ``LOOK_EVERY_S``
+(an edit is noticed within 20 ms) and the webhooks themselves do not; after ``IDLE_S`` without a
+webhook the watcher ends, and the next webhook looks itself and starts it again, so that the
+first webhook after a quiet spell still notices an edit at once. Why not a ``stat`` per webhook,
+as before: a system call releases the GIL, and in a gthread worker the webhook then waits for
+another thread to hand it back (``benchmarks/gil_handoffs.py``); the per-webhook ``stat`` and the
+INFO log lines were what was left between the service and the floor (docs/performance.md, "GIL
+hand-offs"). No request ever waits on a load, and a
 load is bounded (``ivr.menu.bounded_read``: regular files only, a size cap, an alias and value
 budget, a depth limit, a time budget), so a FIFO, a 50 MB file or an alias bomb costs a rejected
 load, not a stalled call. Anything that goes wrong in a load rejects that edit, logged with
@@ -35,6 +44,8 @@ from ivr.web.menu_snapshot import Snapshots, sha256
 
 log = logging.getLogger("ivr.menu")
 Signature = tuple[int, int, int] | None  # (mtime, size, inode), None when the path cannot be stat'ed
+LOOK_EVERY_S = 0.02  # the watcher's stat: an edit is noticed this soon while webhooks come
+IDLE_S = 1.0  # the watcher ends after this long without a webhook; the next one looks itself
 
 
 @dataclass(frozen=True)
@@ -71,14 +82,22 @@ class MenuSource:
         *,
         budget: float = bounded_read.LOAD_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        look_clock: Callable[[], float] = time.monotonic,
     ):
         self.path = Path(path)
         self.snapshots = snapshots
         self.budget = budget
         self._clock = clock  # seconds, for the time budget of a load
+        # Seconds, for who looks at the file when. A default argument, so freezegun (which patches
+        # module attributes, not defaults) never freezes it: a frozen clock would stop the watcher.
+        self._look_clock = look_clock
         self.version = 1  # bumps on every successful reload (used to key caches)
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
+        self._watcher: threading.Thread | None = None
+        self._watched_at = -1e18  # look clock of the watcher's last look: recent means requests need not look
+        self._requested_at = 0.0  # look clock of the last request: the watcher ends when it is old
+        self._refreshed = False  # refresh() was called: the gunicorn master, which never watches
         self._seen = self._stat()  # the file as it was when last read (or tried)
         served, errors = self._what_a_start_serves()
         if served is None:
@@ -94,9 +113,16 @@ class MenuSource:
 
         Nothing to do (one ``stat``) while the file is as it was last read. With no good menu at all
         the tree already served is kept: this process is serving, there is nothing to refuse."""
-        loader = self._loader
+        self._refreshed = True  # from now on no watcher here: this process answers no webhooks, and
+        # a watcher's rejection of a broken edit would keep the last good tree, where a starting
+        # worker would serve the last good copy
+        watcher = self._watcher
+        if watcher is not None:  # and none across a fork
+            self._requested_at = -IDLE_S
+            watcher.join()
+        loader = self._loader  # after the watcher: it may have started one
         if loader is not None:
-            loader.join()  # no load thread across a fork: the child would inherit its lock, held
+            loader.join()  # no load thread across a fork either: the child would inherit its lock, held
         signature = self._stat()
         if signature == self._seen:
             return
@@ -130,10 +156,41 @@ class MenuSource:
 
     def current(self) -> Tree:
         served = self._served
+        now = self._look_clock()
+        self._requested_at = now
+        if now - self._watched_at > 2 * LOOK_EVERY_S:  # no watcher looking (idle, just forked, or gone)
+            self._look()
+            self._start_watching(now)
+        return served.tree
+
+    def _look(self) -> None:
         signature = self._stat()
         if signature != self._seen:
             self._start_loading(signature)
-        return served.tree
+
+    def _start_watching(self, now: float) -> None:
+        with self._lock:
+            if self._refreshed or (self._watcher is not None and self._watcher.is_alive()):  # not alive: forked
+                return
+            self._watched_at = now  # the requests that follow leave the looking to it
+            self._watcher = threading.Thread(target=self._watch, name="ivr-menu-watch", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        """Look every ``LOOK_EVERY_S`` while requests come; end ``IDLE_S`` after the last one."""
+        me = threading.current_thread()
+        try:
+            while self._look_clock() - self._requested_at < IDLE_S:
+                time.sleep(LOOK_EVERY_S)
+                self._look()
+                self._watched_at = self._look_clock()
+        except Exception:  # never silently: the requests look again once the watcher's looks are old
+            log.exception("the menu watcher stopped; webhooks look at %s themselves", self.path)
+        finally:
+            with self._lock:
+                if self._watcher is me:
+                    self._watcher = None
+                    self._watched_at = -1e18
 
     def health(self) -> dict[str, object]:
         """What ``/healthz`` says: what is served, from where, why, and the file's own errors."""

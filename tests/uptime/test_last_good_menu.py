@@ -204,3 +204,48 @@ def test_the_preloading_master_forks_workers_with_the_latest_good_menu_or_the_la
     assert health["served"]["sha256"] == sha256((snapshots / "menu.yaml").read_bytes())
     assert "not valid YAML" in health["file"]["errors"][0]
     assert master.current() is newer and loads == ["file"]  # the copy is the tree it had: not parsed again
+
+
+def test_while_webhooks_come_a_watcher_looks_at_the_file_and_after_a_quiet_spell_the_next_webhook_does(
+    line, monkeypatch
+):
+    """A ``stat`` per webhook released the GIL in every request (``benchmarks/gil_handoffs.py``):
+    under traffic the watcher looks instead, yet an edit is still noticed without a webhook's help,
+    and the first webhook after ``IDLE_S`` of quiet looks itself, at once."""
+    menu, snapshots = line
+    now = [0.0]
+    source = MenuSource(menu, Snapshots(snapshots), look_clock=lambda: now[0])
+    looks: list[str] = []
+    real_stat = source._stat
+    monkeypatch.setattr(source, "_stat", lambda: looks.append(threading.current_thread().name) or real_stat())
+
+    def requests_looked() -> int:
+        return sum(name != "ivr-menu-watch" for name in looks)
+
+    first = source.current()  # the first webhook looks and starts the watcher
+    assert requests_looked() == 1
+    edit(menu, menu.read_text(encoding="utf-8").replace(PROMPT, "Please pick a topic."))
+    deadline = threading.Event()
+    timer = threading.Timer(DEADLINE, deadline.set)
+    timer.start()
+    try:
+        while source.current() is first and not deadline.is_set():  # webhooks keep coming, all at one moment
+            pass
+        assert not deadline.is_set(), "the edit was not noticed"
+        assert requests_looked() == 1, "a webhook looked at the file while the watcher was looking"
+        assert "ivr-menu-watch" in looks
+
+        now[0] += menu_source_module.IDLE_S + 1  # a quiet spell: the watcher ends
+        while source._watcher is not None and not deadline.is_set():
+            threading.Event().wait(0.005)
+        assert source._watcher is None, "the watcher did not end after a quiet spell"
+        edit(menu, menu.read_text(encoding="utf-8").replace("Please pick a topic.", PROMPT))
+        version = source.version
+        source.current()  # the next webhook looks at once, and starts the load
+        assert requests_looked() == 2
+        while source.version == version and not deadline.is_set():
+            threading.Event().wait(0.005)
+        assert PROMPT in str(source.current().nodes["main"])
+    finally:
+        timer.cancel()
+        now[0] += menu_source_module.IDLE_S + 1
