@@ -15,11 +15,12 @@ fork, never the master that imported the app).
 from __future__ import annotations
 
 import atexit
+import itertools
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -140,7 +141,7 @@ class Recorder:
         if not sid or not facts:
             return  # no call to file it under (not a Twilio call webhook)
         record = {
-            "id": os.urandom(12).hex(),  # 96 random bits: unique per record across hosts
+            "id": _record_id(),
             "call": sid,
             "at": at.astimezone(UTC).isoformat(),
             "ns": time.time_ns(),
@@ -204,6 +205,35 @@ class Recorder:
             self.forwarder.retire()
         except Exception as exc:  # the spool keeps the events; another process forwards them
             log.warning("store: events left in the spool at exit (%s); they are forwarded later", exc)
+
+
+def _record_id() -> str:
+    """96 bits unique per record across hosts: 64 random bits drawn once per process (and again
+    after 2**32 records), then a counter. Not ``os.urandom`` per record: a system call releases the
+    GIL, and in a gthread worker the webhook then waits for another thread to hand it back
+    (``benchmarks/gil_handoffs.py``)."""
+    pid = os.getpid()  # keeps the GIL; a forked worker draws its own prefix
+    owner, prefix, counter = _IDS.current  # one read: a prefix always comes with its own counter
+    if owner == pid:
+        number = next(counter)
+        if number <= 0xFFFFFFFF:
+            return f"{prefix}{number:08x}"
+    with _IDS.lock:
+        if _IDS.current[2] is counter:  # nobody drew a new prefix meanwhile
+            _IDS.current = (pid, os.urandom(8).hex(), itertools.count())
+    return _record_id()
+
+
+class _Ids:
+    """This process's record id prefix and its counter (``_record_id``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.current: tuple[int | None, str, Iterator[int]] = (None, "", itertools.count())
+
+
+_IDS = _Ids()
+os.register_at_fork(after_in_child=_IDS.__init__)  # a fresh lock too: a thread of the parent may have held it
 
 
 def _complete(fact: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
