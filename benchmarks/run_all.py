@@ -5,6 +5,8 @@
 Runs, each as its own process (so one's imports and memory do not colour another's figures):
 
 * ``benchmarks/webhooks.py``: the service against the floor app under gunicorn + wrk;
+* ``benchmarks/gil_handoffs.py``: what each per-webhook call that may release the GIL costs beside
+  a busy thread;
 * ``benchmarks/forwarder_cost.py``: the host forwarder's CPU per record of the mix, against the
   commit before the forwarder work (``FORWARDER_BEFORE``), in the same run;
 * ``benchmarks/config_scale.py``: load + validate of generated 100 / 1,000 / 10,000-node menus;
@@ -89,6 +91,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     if code != 0:
         failed.append("webhooks.py")
+
+    code, out = run("gil_handoffs.py", "--json", *(["--calls", "200"] if args.quick else []), timeout=300)
+    if out.strip():
+        gil = last_json(out)
+        for r in gil["rows"]:
+            rows.append((
+                "GIL hand-offs", r["operation"],
+                f"{r['alone_us']:.2f} µs alone, {r['busy_sibling_us']:.2f} µs beside a busy thread "
+                f"(switch interval {gil['switch_interval_ms']:g} ms)",
+            ))  # fmt: skip
+    if code != 0:
+        failed.append("gil_handoffs.py")
 
     forward_args = ["--calls", "100", "--per-pass", "150"] if args.quick else []
     code, out = run("forwarder_cost.py", "--json", "--before", FORWARDER_BEFORE, *forward_args, timeout=1800)

@@ -34,7 +34,7 @@ floor is taken per round and the median of the rounds reported. Before any load,
 the mix is answered once in-process and must be 200 with TwiML that ``validate_twiml`` accepts (a
 status callback: 204): a fast wrong answer is not a result. The store-on servers must have stored
 every call they were sent. Prints req/s, worker CPU per request, p50 and p99 for each and the ratios
-ours / floor (goal: >= 0.90), with the load average. After each store-on run the benchmark waits
+ours / floor (goal: >= 1.00, issue 17's), with the load average. After each store-on run the benchmark waits
 until the database has every record (before the next run starts, so that no forwarding overlaps
 another server's run) and reports the forwarder process's CPU per request and that catch-up time:
 the forwarder is not a worker, so its cost is shown apart.
@@ -79,7 +79,7 @@ from harness import (  # the sibling module, importable however the script is st
     write_lua,
 )
 
-GOAL = 0.90
+GOAL = 1.00  # issue 17: at least the signed floor, in req/s and in worker CPU per request
 
 
 STORES = ("off", "sqlite", "postgresql", "sqlite-nosync", "postgresql-nosync")
