@@ -186,11 +186,10 @@ class MenuSource:
                 self._watched_at = self._look_clock()
         except Exception:  # never silently: the requests look again once the watcher's looks are old
             log.exception("the menu watcher stopped; webhooks look at %s themselves", self.path)
-        finally:
-            with self._lock:
-                if self._watcher is me:
-                    self._watcher = None
-                    self._watched_at = -1e18
+        finally:  # without the lock: a process forked meanwhile (``ivr paths``' workers) must not inherit it held
+            if self._watcher is me:
+                self._watched_at = -1e18  # first: from now on a request looks itself, and starts a new watcher
+                self._watcher = None
 
     def health(self) -> dict[str, object]:
         """What ``/healthz`` says: what is served, from where, why, and the file's own errors."""
