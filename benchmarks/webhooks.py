@@ -39,6 +39,10 @@ until the database has every record (before the next run starts, so that no forw
 another server's run) and reports the forwarder process's CPU per request and that catch-up time:
 the forwarder is not a worker, so its cost is shown apart.
 
+A run in which one worker did less than a fifth of the workers' CPU is run again (up to three times,
+reported): gthread workers each accept on the shared socket, and now and then one of them takes all
+of wrk's keep-alive connections, so the run measures one worker at about a third of the server's rate.
+
 The mix is the same in every run, so over the rounds each call's webhooks arrive again and again,
 and a stored call gathers events no real call has (and the digest of a call that ended is made
 again at each one). ``--fresh-calls N`` gives every store-on run a mix of N calls no run sent
@@ -85,6 +89,7 @@ GOAL = 1.00  # issue 17: at least the signed floor, in req/s and in worker CPU p
 STORES = ("off", "sqlite", "postgresql", "sqlite-nosync", "postgresql-nosync")
 DEFAULT_STORES = "off,sqlite,postgresql,sqlite-nosync"
 MAIN_STORE = "sqlite"  # the README's deployment: what "ratio" reports
+RERUNS = 3  # times a one-sided run (one worker took every connection) is run again before it is kept
 
 
 def check_answers(mix: list, menu: Path, audio_dir: Path) -> None:
@@ -240,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.update({"floor, unsigned": [], "ours, uncached": []})
     loads: list[float] = []
     forwarding: dict[str, list[tuple[float, float]]] = {n: [] for n in ours_names}
+    one_sided: dict[str, list[tuple[float, ...]]] = {n: [] for n in runs}  # the runs measured again
     stored: dict[str, int] = {}
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
@@ -276,26 +282,35 @@ def main(argv: list[str] | None = None) -> int:
         for name in envs:
             caught_up(envs[name])  # the warm-up's records in the database before anything is measured
         seeds = iter(range(1000, 10**6))  # the base mix is seed 7: fresh mixes never share its CallSids
-        for _ in range(args.rounds):
-            loads.append(round(os.getloadavg()[0], 2))
-            for name in ("floor", *ours_names):
-                server = servers[name]
+
+        def measured(name: str) -> WrkResult:
+            """One run of ``name``, run again (up to RERUNS times) while one worker did almost none of
+            the work (``WrkResult.one_sided``): that run measured one worker, not the server."""
+            server = servers[name]
+            for attempt in range(RERUNS + 1):
                 script = lua
                 if args.fresh_calls and name in envs:
                     fresh = webhook_mix(args.menu, calls=args.fresh_calls, seed=next(seeds))
                     script = write_lua(fresh, Path(tmp) / "fresh.lua")
                 _, forwarder_before = caught_up(envs.get(name, {"CALL_STORE": "false"}))
                 result = run_wrk(server.base, script, seconds=args.seconds, connections=args.connections, server=server)
-                runs[name].append(result)
                 if name in envs:  # what the host's forwarder spent on this run's records, catching up included
                     waited, forwarder_after = caught_up(envs[name])
-                    forwarding[name].append(((forwarder_after - forwarder_before) / result.requests * 1e6, waited))
+                    cost = ((forwarder_after - forwarder_before) / result.requests * 1e6, waited)
+                if not result.one_sided() or attempt == RERUNS:
+                    break
+                one_sided[name].append(result.worker_share)
+            if name in envs:
+                forwarding[name].append(cost)
+            return result
+
+        for _ in range(args.rounds):
+            loads.append(round(os.getloadavg()[0], 2))
+            for name in ("floor", *ours_names):
+                runs[name].append(measured(name))
         if not args.no_reference:
             for name in ("floor, unsigned", "ours, uncached"):
-                server = servers[name]
-                runs[name].append(
-                    run_wrk(server.base, lua, seconds=args.seconds, connections=args.connections, server=server)
-                )
+                runs[name].append(measured(name))
         errors = {name: sum(r.errors for r in results) for name, results in runs.items()}
         stack.close()  # stop the servers (their exit forwards the spools), then count what they stored
         stored = {name: stored_calls(variant) for name, variant in envs.items()}
@@ -365,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         "mix_calls": mix_calls,
         "fresh_calls": args.fresh_calls,
         "lost_calls": lost,
+        "one_sided_runs": {name: [list(share) for share in shares] for name, shares in one_sided.items() if shares},
+        "kept_one_sided": {name: n for name, results in runs.items() if (n := sum(r.one_sided() for r in results))},
         "load_before": load_before,
         "load_per_round": loads,
         "goal": GOAL,
@@ -407,6 +424,11 @@ def print_report(report: dict) -> None:
         if "off" not in name:
             of = "" if report["fresh_calls"] else f" of the mix's {report['mix_calls']}"
             print(f"{name}: {n}{of} calls in the store after the run")
+    for name, shares in report["one_sided_runs"].items():
+        split = "; ".join("/".join(f"{x:.2f}" for x in share) for share in shares)
+        print(f"{name}: {len(shares)} one-sided run(s) run again (the workers' shares of the CPU: {split})")
+    for name, n in report["kept_one_sided"].items():
+        print(f"{name}: WARNING {n} run(s) still one-sided after {RERUNS} reruns are in its figures")
     print("machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()))
 
 
