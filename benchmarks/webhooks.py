@@ -360,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                 "worker_cpu_us": round(r.worker_cpu_us),
                 "errors": errors[name],
                 "rounds_rps": [round(x.rps, 1) for x in runs[name]],
+                "rounds_least_share": [min(x.worker_share, default=None) for x in runs[name]],
             }
             for name, r in chosen.items()
         },
