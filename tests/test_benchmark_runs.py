@@ -7,9 +7,7 @@ from benchmarks.harness import MIN_WORKER_SHARE, WrkResult
 
 
 def _run(*share: float) -> WrkResult:
-    return WrkResult(
-        requests=1000, seconds=1.0, errors=0, p50_ms=1, p90_ms=1, p99_ms=1, max_ms=1, worker_share=share
-    )
+    return WrkResult(requests=1000, seconds=1.0, errors=0, p50_ms=1, p90_ms=1, p99_ms=1, max_ms=1, worker_share=share)
 
 
 def test_a_run_where_one_worker_did_almost_nothing_is_one_sided() -> None:
