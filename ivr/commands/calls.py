@@ -44,7 +44,7 @@ def run_list(args: argparse.Namespace) -> int:
     if engine is None:
         return 1
     with engine.connect() as connection:
-        found = queries.recent_calls(connection, limit=args.limit, since=args.since)
+        found = queries.recent_calls(connection, limit=args.limit, since=args.since, now=datetime.now(UTC))
     if args.json:
         print(json.dumps([c.as_json() for c in found], ensure_ascii=False, indent=2))
         return 0
@@ -63,7 +63,7 @@ def run_show(args: argparse.Namespace) -> int:
     if engine is None:
         return 1
     with engine.connect() as connection:
-        found = queries.call_with_events(connection, args.call_sid)
+        found = queries.call_with_events(connection, args.call_sid, now=datetime.now(UTC))
     if found is None:
         sys.stderr.write(f"ivr calls show: no call {args.call_sid!r} in the store (or the prefix is not unique)\n")
         return 1

@@ -2,7 +2,10 @@
 
 What ``ivr calls`` shows for a call is computed from its events: the *path* is the nodes entered in
 order, the *outcome* the way it ended (transferred to a hotline and how the dial went, left a
-message, ended at a goodbye, hung up at a node, or still in progress).
+message, ended at a goodbye, hung up at a node, or still in progress). A call with no status
+callback yet (``/voice/status`` is optional in Twilio's console) is in progress only while it can
+be: Twilio ends every call by its account's time limit (4 hours unless raised; the digest's
+``LONGEST_CALL``), so an older one has ended, and is shown so, saying that no status came.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, desc, func, select, update
 
+from ivr.store.digest import LONGEST_CALL
 from ivr.store.schema import call_digests, calls, events, messages
 
 
@@ -46,17 +50,23 @@ class CallSummary:
         }
 
 
-def recent_calls(connection: Connection, limit: int = 20, since: datetime | None = None) -> list[CallSummary]:
+def recent_calls(
+    connection: Connection, limit: int = 20, since: datetime | None = None, now: datetime | None = None
+) -> list[CallSummary]:
+    """The ``limit`` most recent calls (since ``since``); ``now`` tells which status-less ones have ended."""
     query = select(calls).order_by(desc(func.coalesce(calls.c.started_at, calls.c.updated_at))).limit(limit)
     if since is not None:
         query = query.where(func.coalesce(calls.c.started_at, calls.c.updated_at) >= since)
     rows = connection.execute(query).mappings().all()
     journeys = _events_of(connection, [r["call_sid"] for r in rows])
-    return [_summary(row, journeys.get(row["call_sid"], [])) for row in rows]
+    return [_summary(row, journeys.get(row["call_sid"], []), now) for row in rows]
 
 
-def call_with_events(connection: Connection, call_sid: str) -> tuple[CallSummary, list[dict[str, Any]]] | None:
-    """A call and its events in order, or None; ``call_sid`` may be a unique prefix."""
+def call_with_events(
+    connection: Connection, call_sid: str, now: datetime | None = None
+) -> tuple[CallSummary, list[dict[str, Any]]] | None:
+    """A call and its events in order, or None; ``call_sid`` may be a unique prefix (``now``: as for
+    ``recent_calls``)."""
     row = connection.execute(select(calls).where(calls.c.call_sid == call_sid)).mappings().first()
     if row is None:
         matches = connection.execute(select(calls).where(calls.c.call_sid.startswith(call_sid)).limit(2)).mappings()
@@ -65,7 +75,7 @@ def call_with_events(connection: Connection, call_sid: str) -> tuple[CallSummary
             return None
         row = found[0]
     journey = _events_of(connection, [row["call_sid"]]).get(row["call_sid"], [])
-    return _summary(row, journey), journey
+    return _summary(row, journey, now), journey
 
 
 def list_messages(connection: Connection, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -147,7 +157,7 @@ def _events_of(connection: Connection, sids: Sequence[str]) -> dict[str, list[di
     return journeys
 
 
-def _summary(row: Any, journey: list[dict[str, Any]]) -> CallSummary:
+def _summary(row: Any, journey: list[dict[str, Any]], now: datetime | None = None) -> CallSummary:
     summary = CallSummary(
         row["call_sid"], row["from_number"], row["to_number"], row["language"], row["started_at"], row["ended_at"],
         row["call_status"], row["duration_s"],
@@ -155,12 +165,15 @@ def _summary(row: Any, journey: list[dict[str, Any]]) -> CallSummary:
     for event in journey:
         if event["kind"] == "enter" and event["node"] and (not summary.path or summary.path[-1] != event["node"]):
             summary.path.append(event["node"])
-    summary.outcome = outcome(journey, summary.call_status)
+    began = row["started_at"] or row["updated_at"]
+    over = summary.call_status is None and now is not None and began is not None and began <= now - LONGEST_CALL
+    summary.outcome = outcome(journey, summary.call_status, over=over)
     return summary
 
 
-def outcome(journey: list[dict[str, Any]], call_status: str | None) -> str:
-    """How the call ended, from its events (the last decisive one wins)."""
+def outcome(journey: list[dict[str, Any]], call_status: str | None, *, over: bool = False) -> str:
+    """How the call ended, from its events (the last decisive one wins). ``over``: no status came,
+    but the call is older than any call can last, so it has ended."""
     result = ""
     for event in journey:
         kind = event["kind"]
@@ -177,7 +190,9 @@ def outcome(journey: list[dict[str, Any]], call_status: str | None) -> str:
     last = next((e["node"] for e in reversed(journey) if e["kind"] == "enter"), None)
     if not result:
         if call_status is None:
-            return "in progress"
+            if not over:
+                return "in progress"
+            return f"hung up at {last} (no call status came)" if last else "ended (no call status came)"
         return f"hung up at {last}" if last else (call_status or "ended")
     return result
 

@@ -50,7 +50,7 @@ def register(blueprint: Blueprint, context: Any) -> dict[str, Access]:
     def calls_page() -> Any:
         try:
             with engine().connect() as connection:
-                found = queries.recent_calls(connection, limit=100)
+                found = queries.recent_calls(connection, limit=100, now=datetime.now(UTC))
         except StoreUnavailable as exc:
             return render_template("console/calls.html", error=str(exc), calls=[])
         return render_template("console/calls.html", error=None, calls=found)
@@ -59,7 +59,7 @@ def register(blueprint: Blueprint, context: Any) -> dict[str, Access]:
     def call_page(call_sid: str) -> Any:
         try:
             with engine().connect() as connection:
-                found = queries.call_with_events(connection, call_sid)
+                found = queries.call_with_events(connection, call_sid, now=datetime.now(UTC))
         except StoreUnavailable as exc:
             return render_template("console/calls.html", error=str(exc), calls=[])
         if found is None:
