@@ -74,8 +74,9 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     print(f"call {call.call_sid}  from {call.from_number or '-'}  to {call.to_number or '-'}")
     seconds = call.duration_s if call.duration_s is not None else "-"
+    status = call.call_status or ("no status came" if call.over_unreported else "no status yet")
     print(f"  started {when(call.started_at)}, language {call.language or '-'}; ended {when(call.ended_at)} "
-          f"({call.call_status or 'no status yet'}, {seconds} s)")  # fmt: skip
+          f"({status}, {seconds} s)")  # fmt: skip
     print(f"  outcome: {call.outcome}")
     start = journey[0]["at"] if journey else None
     for event in journey:

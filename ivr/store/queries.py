@@ -34,6 +34,7 @@ class CallSummary:
     duration_s: int | None
     path: list[str] = field(default_factory=list)
     outcome: str = "in progress"
+    over_unreported: bool = False  # no status came, but the call is older than a call can last
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -167,6 +168,7 @@ def _summary(row: Any, journey: list[dict[str, Any]], now: datetime | None = Non
             summary.path.append(event["node"])
     began = row["started_at"] or row["updated_at"]
     over = summary.call_status is None and now is not None and began is not None and began <= now - LONGEST_CALL
+    summary.over_unreported = over
     summary.outcome = outcome(journey, summary.call_status, over=over)
     return summary
 

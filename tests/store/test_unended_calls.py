@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
-from store_support import cli_json
+from store_support import cli, cli_json
 
 from ivr.store.database import open_engine
 from ivr.store.digest import LONGEST_CALL
@@ -65,3 +65,14 @@ def test_a_call_older_than_any_call_can_last_is_over_and_says_no_status_came(dat
         shown = cli_json(capsys, "calls", "show", "CA1", "--database-url", database_url)
     assert shown["call"]["outcome"] == "hung up at main (no call status came)"
     assert shown["call"]["call_status"] is None  # nothing is made up: only the outcome says it is over
+
+
+def test_the_timeline_of_such_a_call_says_no_status_came(database_url, capsys):
+    _store(database_url)
+    with freeze_time(STARTED + LONGEST_CALL + timedelta(minutes=1)):
+        code, text, _ = cli(capsys, "calls", "show", "CA1", "--database-url", database_url)
+    assert code == 0
+    assert "(no status came, - s)" in text and "outcome: hung up at main (no call status came)" in text
+    with freeze_time(STARTED + timedelta(minutes=1)):
+        _, text, _ = cli(capsys, "calls", "show", "CA1", "--database-url", database_url)
+    assert "(no status yet, - s)" in text and "outcome: in progress" in text
