@@ -47,6 +47,11 @@ def flush(app: Flask) -> None:
     app.extensions["ivr"]["store"].flush()
 
 
+def spooled(n: int, sid: str, at: datetime, *events: dict) -> dict:
+    """One webhook's record as the recorder spools it, for feeding ``ingest`` directly."""
+    return {"id": f"R{sid}{n:04d}", "call": sid, "at": at.isoformat(), "ns": n, "events": list(events)}
+
+
 def cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
     capsys.readouterr()
     code = ivr_main(list(argv))

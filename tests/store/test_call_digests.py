@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
-from store_support import ROOT, SUNDAY_MORNING, TUESDAY_NOON, cli, cli_json, flush, simulator, store_app
+from store_support import ROOT, SUNDAY_MORNING, TUESDAY_NOON, cli, cli_json, flush, simulator, spooled, store_app
 
 from ivr.store import digest
 from ivr.store.database import open_engine
@@ -92,11 +92,6 @@ def test_an_upgrade_makes_the_digests_of_the_calls_already_stored(tmp_path):
     assert journey.path == ("welcome", "main") and journey.calls == 1 and journey.later
 
 
-def _webhook(n: int, sid: str, at: datetime, *events: dict) -> dict:
-    """One webhook's record as the recorder spools it."""
-    return {"id": f"R{sid}{n:04d}", "call": sid, "at": at.isoformat(), "ns": n, "events": list(events)}
-
-
 def _digested(engine) -> dict[str, list[str]]:
     with engine.connect() as connection:
         rows = connection.execute(select(call_digests.c.call_sid, call_digests.c.journey)).all()
@@ -111,16 +106,16 @@ def test_a_call_is_digested_once_it_ends_and_kept_fresh_after(database_url):
     t = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
     start = {"kind": "start", "node": "welcome", "language": "zh-CN", "from_number": "+8613800000001"}
     with engine.begin() as connection:
-        ingest(connection, [_webhook(1, "CA1", t, start, {"kind": "enter", "node": "welcome"})], now=t)
-        ingest(connection, [_webhook(2, "CA1", t, {"kind": "enter", "node": "main"})], now=t)
+        ingest(connection, [spooled(1, "CA1", t, start, {"kind": "enter", "node": "welcome"})], now=t)
+        ingest(connection, [spooled(2, "CA1", t, {"kind": "enter", "node": "main"})], now=t)
     assert _digested(engine) == {}  # in progress
     with engine.begin() as connection:
-        ingest(connection, [_webhook(3, "CA1", t, {"kind": "end", "status": "completed", "duration_s": 30})], now=t)
+        ingest(connection, [spooled(3, "CA1", t, {"kind": "end", "status": "completed", "duration_s": 30})], now=t)
     assert _digested(engine) == {"CA1": ["welcome", "main"]}
     with engine.begin() as connection:  # a recording reported after the hang-up: the digest follows
         late = {"kind": "message", "node": "main", "status": "completed", "value": "https://api.twilio.com/r.wav",
                 "recording_sid": "RE1", "duration_s": 12}  # fmt: skip
-        ingest(connection, [_webhook(4, "CA1", t, late)], now=t)
+        ingest(connection, [spooled(4, "CA1", t, late)], now=t)
         (has_message,) = connection.execute(select(call_digests.c.has_message)).one()
     engine.dispose()
     assert has_message == 1
@@ -133,8 +128,8 @@ def test_a_call_that_never_ends_is_digested_once_it_has_been_quiet_a_minute(data
     upgrade(engine)
     t = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
     with engine.begin() as connection:
-        ingest(connection, [_webhook(1, "CA2", t, {"kind": "start", "node": "welcome"},
-                                     {"kind": "enter", "node": "welcome"})], now=t)  # fmt: skip
+        ingest(connection, [spooled(1, "CA2", t, {"kind": "start", "node": "welcome"},
+                                    {"kind": "enter", "node": "welcome"})], now=t)  # fmt: skip
     clock = [t + timedelta(seconds=30)]
     (tmp_path / "spool").mkdir()
     forwarder = Forwarder(engine, tmp_path / "spool", clock=lambda: clock[0], settle_every=0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
-from store_support import cli, cli_json
+from store_support import cli, cli_json, spooled
 
 from ivr.store.database import open_engine
 from ivr.store.digest import LONGEST_CALL
@@ -18,11 +18,6 @@ from ivr.store.ingest import ingest
 from ivr.store.migrate import upgrade
 
 STARTED = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
-
-
-def _webhook(n: int, sid: str, at: datetime, *events: dict) -> dict:
-    """One webhook's record as the recorder spools it."""
-    return {"id": f"R{sid}{n:04d}", "call": sid, "at": at.isoformat(), "ns": n, "events": list(events)}
 
 
 def _store(database_url: str) -> None:
@@ -33,12 +28,12 @@ def _store(database_url: str) -> None:
     with engine.begin() as connection:
         for sid in ("CA1", "CA2"):
             records = [
-                _webhook(1, sid, STARTED, start, {"kind": "enter", "node": "welcome"}),
-                _webhook(2, sid, STARTED + timedelta(seconds=5), {"kind": "enter", "node": "main"}),
+                spooled(1, sid, STARTED, start, {"kind": "enter", "node": "welcome"}),
+                spooled(2, sid, STARTED + timedelta(seconds=5), {"kind": "enter", "node": "main"}),
             ]
             ingest(connection, records, now=STARTED)
         ended = {"kind": "end", "status": "completed", "duration_s": 20}
-        ingest(connection, [_webhook(3, "CA2", STARTED + timedelta(seconds=20), ended)], now=STARTED)
+        ingest(connection, [spooled(3, "CA2", STARTED + timedelta(seconds=20), ended)], now=STARTED)
     engine.dispose()
 
 
